@@ -1,0 +1,83 @@
+/* PCGCVAE core library: public C API.
+   Everything returns PetscErrorCode and follows PETSc's error discipline. */
+#ifndef GCVAE_H
+#define GCVAE_H
+
+#include <petscksp.h>
+
+/* ---- Registration ------------------------------------------------------- */
+/* Registers the project's PC types (fsai) with PETSc. Called by the tools, and
+   by PetscDLLibraryRegister_gcvae when the library is loaded with -dll_append. */
+PETSC_EXTERN PetscErrorCode GCVAEInitializePackage(void);
+
+/* ---- FSAI: factorized sparse approximate inverse (Kolotilina-Yeremin) ---- */
+/* PC type "fsai": M^{-1} = G^T G, G lower triangular on the pattern of tril(A),
+   rows scaled so that diag(G A G^T) = I. */
+#define PCFSAI "fsai"
+PETSC_EXTERN PetscErrorCode PCCreate_FSAI(PC);
+/* The factor G (owned by the PC; valid after PCSetUp). */
+PETSC_EXTERN PetscErrorCode PCFSAIGetFactor(PC, Mat *);
+
+/* ---- Datasets (HDF5, DESIGN.md section 3) ------------------------------- */
+/* File layout, one file per (family, mesh):
+     attributes  format_version, family, mesh, n, nnz, nsamples, seed, ncoeffs,
+                 degree, image_size, contrast_min, contrast_max
+     /rowptr     int32   [n+1]        shared CSR pattern (RCM order, sorted columns)
+     /colind     int32   [nnz]
+     /perm       int32   [n]          RCM: new index -> natural global dof index
+     /coords     float64 [n][2]       dof coordinates in RCM order
+     /values     float64 [N][nnz]     matrix values per sample
+     /coeffs     float64 [N][ncoeffs] coefficient polynomial p, f = exp(p)
+     /inv_image  float32 [N][P][P]    |A^{-1}| average-pooled to P x P
+     /split/train, /split/test int32  sample indices (80/20) */
+#define GCVAE_DATASET_FORMAT_VERSION 1
+#define GCVAE_NAME_LEN               256
+
+typedef struct {
+  char      family[GCVAE_NAME_LEN]; /* "poisson" or "biharmonic" */
+  char      mesh[GCVAE_NAME_LEN];   /* mesh file the matrices were assembled on */
+  PetscInt  n, nnz;                 /* matrix size and nonzeros of the shared pattern */
+  PetscInt  nsamples;               /* N */
+  PetscInt  seed;                   /* generator seed */
+  PetscInt  ncoeffs, degree;        /* coefficient polynomial: number of monomials, total degree */
+  PetscInt  image_size;             /* P of the pooled inverse image */
+  PetscReal contrast_min, contrast_max; /* max f / min f is drawn log-uniform in this range */
+} GCVAEDatasetHeader;
+
+typedef enum { GCVAE_SPLIT_TRAIN = 0, GCVAE_SPLIT_TEST = 1 } GCVAESplit;
+
+typedef struct _n_GCVAEDataset *GCVAEDataset;
+
+/* Reading: every rank opens the file read-only. */
+PETSC_EXTERN PetscErrorCode GCVAEDatasetOpen(MPI_Comm, const char[], GCVAEDataset *);
+PETSC_EXTERN PetscErrorCode GCVAEDatasetClose(GCVAEDataset *);
+PETSC_EXTERN PetscErrorCode GCVAEDatasetGetHeader(GCVAEDataset, const GCVAEDatasetHeader **);
+/* CSR pattern (RCM order), borrowed. */
+PETSC_EXTERN PetscErrorCode GCVAEDatasetGetPattern(GCVAEDataset, const PetscInt **rowptr, const PetscInt **colind);
+/* RCM permutation (new index -> natural global dof of the mesh's DM), borrowed. */
+PETSC_EXTERN PetscErrorCode GCVAEDatasetGetPermutation(GCVAEDataset, const PetscInt **perm);
+/* Sample indices of one split, borrowed. */
+PETSC_EXTERN PetscErrorCode GCVAEDatasetGetSplit(GCVAEDataset, GCVAESplit, PetscInt *count, const PetscInt **idx);
+PETSC_EXTERN PetscErrorCode GCVAEDatasetReadValues(GCVAEDataset, PetscInt sample, PetscScalar values[]);   /* [nnz] */
+PETSC_EXTERN PetscErrorCode GCVAEDatasetReadCoeffs(GCVAEDataset, PetscInt sample, PetscReal coeffs[]);     /* [ncoeffs] */
+PETSC_EXTERN PetscErrorCode GCVAEDatasetReadImage(GCVAEDataset, PetscInt sample, float image[]);           /* [P*P] */
+/* Assemble sample's matrix as AIJ on comm (rows split by PETSC_DECIDE). */
+PETSC_EXTERN PetscErrorCode GCVAEDatasetCreateMat(GCVAEDataset, MPI_Comm, PetscInt sample, Mat *);
+
+/* Writing: one process. Data goes to "<path>.tmp", renamed to <path> by
+   GCVAEDatasetWriterFinish; GCVAEDatasetWriterAbort removes the temporary file,
+   so an interrupted run leaves no partial output. */
+typedef struct _n_GCVAEDatasetWriter *GCVAEDatasetWriter;
+PETSC_EXTERN PetscErrorCode GCVAEDatasetWriterCreate(const char path[], const GCVAEDatasetHeader *, const PetscInt rowptr[], const PetscInt colind[], const PetscInt perm[], const PetscReal coords[], GCVAEDatasetWriter *);
+PETSC_EXTERN PetscErrorCode GCVAEDatasetWriterAddSample(GCVAEDatasetWriter, PetscInt sample, const PetscScalar values[], const PetscReal coeffs[], const float image[]);
+PETSC_EXTERN PetscErrorCode GCVAEDatasetWriterFinish(GCVAEDatasetWriter *, PetscInt ntest, const PetscInt test[]);
+PETSC_EXTERN PetscErrorCode GCVAEDatasetWriterAbort(GCVAEDatasetWriter *);
+
+/* ---- Inverse images (training only) -------------------------------------- */
+/* |A^{-1}| of a dense SPD matrix (column-major n x n, overwritten) average-pooled
+   to P x P: dense Cholesky (LAPACK potrf/potri). Errors if A is not SPD. */
+PETSC_EXTERN PetscErrorCode GCVAEInverseImage(PetscInt n, PetscScalar dense[], PetscInt P, float image[]);
+/* Average-pool an n x n (column-major, |.| taken) array to P x P: bin of row i is floor(i*P/n). */
+PETSC_EXTERN PetscErrorCode GCVAEPoolAbs(PetscInt n, const PetscScalar dense[], PetscInt P, float image[]);
+
+#endif

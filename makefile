@@ -1,0 +1,90 @@
+# PCGCVAE: learned sparse approximate inverse preconditioners for PETSc.
+#   make deps   install the Debian packages the project needs (when missing)
+#   make        build lib/libgcvae.so, lib/libpcgcvae.so and the tools in bin/
+#   make run    deps + build + the main job on the shipped data
+#   make test   deps + build + the test suite (last line: "N passed, N failed")
+#   make meshes regenerate meshes/*.msh from meshes/unit_square.geo with gmsh
+PETSC_DIR ?= /usr/lib/petsc
+PETSC_ARCH ?=
+# '-include' so that 'make deps' works on a machine without PETSc yet.
+-include $(PETSC_DIR)/lib/petsc/conf/variables
+
+TOP      := $(abspath .)
+OBJDIR   := obj
+LIBDIR   := lib
+BINDIR   := bin
+CFLAGS_GCVAE := -std=gnu11 -O2 -g -fPIC -Wall -Wextra -Wno-unused-parameter -Iinclude $(PETSC_CC_INCLUDES)
+LDRPATH  := -Wl,-rpath,$(TOP)/$(LIBDIR)
+LIBS_GCVAE := $(PETSC_LIB) -lm
+
+# The core library: everything under src/ (network, loss, model I/O, dataset I/O, FSAI).
+CORE_SRC := $(wildcard src/*.c src/nn/*.c)
+CORE_OBJ := $(CORE_SRC:%.c=$(OBJDIR)/%.o)
+# Training support linked into the tools and tests (family assembly on DMPlex).
+TRAIN_SRC := $(filter-out training/datagen.c training/compare.c training/train.c,$(wildcard training/*.c))
+TRAIN_OBJ := $(TRAIN_SRC:%.c=$(OBJDIR)/%.o)
+# One tool per main program in training/: gcvae-datagen, gcvae-compare, gcvae-train.
+TOOLS    := $(patsubst training/%.c,$(BINDIR)/gcvae-%,$(wildcard training/datagen.c training/compare.c training/train.c))
+# Every tests/*.c is one test program in tests/bin/.
+TEST_SRC := $(wildcard tests/*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=tests/bin/%)
+HEADERS  := $(wildcard include/*.h src/*.h src/nn/*.h training/*.h)
+# Sub-makefiles (e.g. src/nn/nn.mk: the double-precision gradient-check build)
+# may add programs to TEST_BIN and their own rules.
+include $(wildcard src/*/*.mk)
+
+MESH_H   := 0.1:102 0.05:433 0.034:1005 0.025:1781
+
+.PHONY: all deps run test meshes clean check-petsc
+all: check-petsc $(LIBDIR)/libgcvae.so $(TOOLS) $(TEST_BIN)
+
+check-petsc:
+	@test -f $(PETSC_DIR)/lib/petsc/conf/variables || { echo "PETSc not found at PETSC_DIR=$(PETSC_DIR): run 'make deps' (Debian petsc-dev) or set PETSC_DIR"; exit 1; }
+
+$(OBJDIR)/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(PCC) $(CFLAGS_GCVAE) -c $< -o $@
+
+$(LIBDIR)/libgcvae.so: $(CORE_OBJ)
+	@mkdir -p $(LIBDIR)
+	$(PCC_LINKER) -shared -o $@ $^ $(LIBS_GCVAE)
+
+$(LIBDIR)/libgcvaetrain.a: $(TRAIN_OBJ)
+	@mkdir -p $(LIBDIR)
+	rm -f $@ && ar rcs $@ $^
+
+$(BINDIR)/gcvae-%: $(OBJDIR)/training/%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so
+	@mkdir -p $(BINDIR)
+	$(PCC_LINKER) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lgcvae $(LDRPATH) $(LIBS_GCVAE)
+
+tests/bin/%: $(OBJDIR)/tests/%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so
+	@mkdir -p tests/bin
+	$(PCC_LINKER) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lgcvae $(LDRPATH) $(LIBS_GCVAE)
+
+# Debian packages; installed only when one is missing (apt needs root).
+DEB_PKGS := petsc-dev libpetsc3.18-dev-examples libhdf5-openmpi-dev libopenblas-dev gmsh python3-matplotlib make gcc
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	else echo "deps: all Debian packages present"; fi
+
+run: deps
+	$(MAKE) all
+	@mkdir -p data
+	$(BINDIR)/gcvae-datagen -family poisson -mesh meshes/square_433.msh -samples 50 -seed 1 -o data/run_poisson_433.h5
+	$(BINDIR)/gcvae-compare -data data/run_poisson_433.h5
+
+test: deps
+	$(MAKE) all
+	bash tests/run.sh
+
+meshes:
+	@for p in $(MESH_H); do h=$${p%%:*}; n=$${p##*:}; \
+	  gmsh -2 -format msh22 -setnumber h $$h meshes/unit_square.geo -o meshes/square_$$n.msh >/dev/null || exit 1; \
+	  echo "meshes/square_$$n.msh (h = $$h)"; done
+
+clean:
+	rm -rf $(OBJDIR) $(LIBDIR) $(BINDIR) tests/bin tests/out

@@ -1,0 +1,255 @@
+static char help[] = "gcvae-datagen: datasets of SPD matrices from one PDE family on one mesh.\n"
+                     "  -family poisson          the family (biharmonic: see issue 4)\n"
+                     "  -mesh FILE               gmsh mesh of the unit square\n"
+                     "  -samples N               number of matrices (random coefficients)\n"
+                     "  -seed S                  generator seed (same seed, same file)\n"
+                     "  -o FILE                  output HDF5 dataset\n"
+                     "  -contrast_min C -contrast_max C   max f/min f drawn log-uniform in [C1, C2] (1e2, 1e3)\n"
+                     "  -degree D                degree of the polynomial p in f = exp(p) (2)\n"
+                     "  -image_size P            pooled |A^-1| image is P x P (64)\n"
+                     "  -refine R                uniform refinements of the mesh (0)\n"
+                     "  -test_fraction F         fraction of samples held out for testing (0.2)\n";
+
+/* For each sample: draw f, assemble A on the DMPlex, reorder by RCM (computed once:
+   the pattern is the same for every f), check A is symmetric, compute |A^-1| by
+   dense Cholesky and pool it, and append values, coefficients and image to the
+   dataset. The file is written as <o>.tmp and renamed when complete. */
+#include <gcvae.h>
+#include <signal.h>
+#include <unistd.h>
+#include "family.h"
+
+typedef struct {
+  char      family[GCVAE_NAME_LEN];
+  char      mesh[PETSC_MAX_PATH_LEN];
+  char      out[PETSC_MAX_PATH_LEN];
+  PetscInt  samples, seed, degree, image_size, refine;
+  PetscReal cmin, cmax, test_fraction;
+} AppCtx;
+
+static char tmp_path[PETSC_MAX_PATH_LEN + 8]; /* removed if the run is interrupted */
+
+static void OnSignal(int sig)
+{
+  if (tmp_path[0]) (void)unlink(tmp_path);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+static PetscErrorCode ProcessOptions(AppCtx *ctx)
+{
+  PetscBool has_mesh, has_out, has_family;
+
+  PetscFunctionBeginUser;
+  ctx->samples       = 0;
+  ctx->seed          = 0;
+  ctx->degree        = 2;
+  ctx->image_size    = 64;
+  ctx->refine        = 0;
+  ctx->cmin          = 1e2;
+  ctx->cmax          = 1e3;
+  ctx->test_fraction = 0.2;
+  PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "gcvae-datagen options", NULL);
+  PetscCall(PetscOptionsString("-family", "PDE family: poisson", NULL, "", ctx->family, sizeof(ctx->family), &has_family));
+  PetscCall(PetscOptionsString("-mesh", "gmsh mesh file", NULL, "", ctx->mesh, sizeof(ctx->mesh), &has_mesh));
+  PetscCall(PetscOptionsInt("-samples", "number of matrices", NULL, ctx->samples, &ctx->samples, NULL));
+  PetscCall(PetscOptionsInt("-seed", "generator seed", NULL, ctx->seed, &ctx->seed, NULL));
+  PetscCall(PetscOptionsString("-o", "output HDF5 file", NULL, "", ctx->out, sizeof(ctx->out), &has_out));
+  PetscCall(PetscOptionsReal("-contrast_min", "smallest max f / min f", NULL, ctx->cmin, &ctx->cmin, NULL));
+  PetscCall(PetscOptionsReal("-contrast_max", "largest max f / min f", NULL, ctx->cmax, &ctx->cmax, NULL));
+  PetscCall(PetscOptionsInt("-degree", "degree of p in f = exp(p)", NULL, ctx->degree, &ctx->degree, NULL));
+  PetscCall(PetscOptionsInt("-image_size", "pooled inverse image size P", NULL, ctx->image_size, &ctx->image_size, NULL));
+  PetscCall(PetscOptionsInt("-refine", "uniform mesh refinements", NULL, ctx->refine, &ctx->refine, NULL));
+  PetscCall(PetscOptionsReal("-test_fraction", "held-out fraction", NULL, ctx->test_fraction, &ctx->test_fraction, NULL));
+  PetscOptionsEnd();
+  PetscCheck(has_family, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Missing -family (poisson)");
+  if (!strcmp(ctx->family, "biharmonic")) SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_SUP, "Family 'biharmonic' is not available in this build yet (issue 4); use -family poisson");
+  PetscCheck(!strcmp(ctx->family, "poisson"), PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Unknown family '%s': use poisson", ctx->family);
+  PetscCheck(has_mesh, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Missing -mesh FILE");
+  PetscCheck(has_out, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Missing -o FILE");
+  PetscCheck(ctx->samples > 0, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-samples %" PetscInt_FMT " must be > 0", ctx->samples);
+  PetscCheck(ctx->seed >= 0, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-seed %" PetscInt_FMT " must be >= 0", ctx->seed);
+  PetscCheck(ctx->image_size > 0 && ctx->image_size <= 1024, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-image_size %" PetscInt_FMT " must be in [1, 1024]", ctx->image_size);
+  PetscCheck(ctx->test_fraction >= 0 && ctx->test_fraction < 1, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-test_fraction %g must be in [0, 1)", (double)ctx->test_fraction);
+  PetscCheck(ctx->degree >= 1 && ctx->degree <= GCVAE_COEFF_MAX_DEGREE, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-degree %" PetscInt_FMT " must be in [1, %d]", ctx->degree, GCVAE_COEFF_MAX_DEGREE);
+  PetscCheck(ctx->cmin >= 1 && ctx->cmax >= ctx->cmin, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-contrast_min %g and -contrast_max %g must satisfy 1 <= min <= max", (double)ctx->cmin, (double)ctx->cmax);
+  PetscFunctionReturn(0);
+}
+
+/* The held-out samples: the first round(F N) of a seeded shuffle, sorted. */
+static PetscErrorCode ChooseTestSplit(const AppCtx *ctx, PetscInt *ntest, PetscInt **test)
+{
+  PetscRandom rnd;
+  PetscInt   *perm, N = ctx->samples;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
+  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
+  PetscCall(PetscRandomSetSeed(rnd, (unsigned long)(2 * ctx->seed + 1)));
+  PetscCall(PetscRandomSeed(rnd));
+  PetscCall(PetscMalloc1(N, &perm));
+  for (PetscInt i = 0; i < N; i++) perm[i] = i;
+  for (PetscInt i = N - 1; i > 0; i--) { /* Fisher-Yates */
+    PetscReal u;
+    PetscInt  j, t;
+    PetscCall(PetscRandomGetValueReal(rnd, &u));
+    j       = PetscMin((PetscInt)(u * (i + 1)), i);
+    t       = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+  *ntest = (PetscInt)PetscFloorReal(ctx->test_fraction * N + 0.5);
+  PetscCall(PetscSortInt(*ntest, perm));
+  *test = perm;
+  PetscCall(PetscRandomDestroy(&rnd));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Run(AppCtx *ctx, GCVAEDatasetWriter *writer)
+{
+  DM                 dm;
+  Mat                A, B = NULL;
+  IS                 rperm, cperm;
+  PetscRandom        rnd;
+  PetscInt           n, nnz = 0, *rowptr = NULL, *colind = NULL, nc = GCVAECoeffCount(ctx->degree), P = ctx->image_size;
+  PetscReal          c[64], *coords, *coords_rcm;
+  PetscScalar       *dense;
+  float             *image;
+  GCVAEDatasetHeader hdr;
+  PetscLogDouble     t0, t;
+  const PetscInt     every = PetscMax(1, ctx->samples / 20);
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscTime(&t0));
+  PetscCall(GCVAEMeshLoad(PETSC_COMM_SELF, ctx->mesh, ctx->refine, &dm));
+  PetscCall(GCVAEPoissonSetUp(dm, ctx->degree, PETSC_FALSE));
+  PetscCall(DMCreateMatrix(dm, &A));
+  PetscCall(MatGetSize(A, &n, NULL));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "datagen: family %s, mesh %s, n = %" PetscInt_FMT ", %" PetscInt_FMT " samples, seed %" PetscInt_FMT "\n", ctx->family, ctx->mesh, n, ctx->samples, ctx->seed));
+
+  /* RCM from the (coefficient-independent) pattern */
+  PetscCall(GCVAEPoissonAssemble(dm, A));
+  PetscCall(MatGetOrdering(A, MATORDERINGRCM, &rperm, &cperm));
+  PetscCall(PetscMalloc2(2 * n, &coords, 2 * n, &coords_rcm));
+  PetscCall(GCVAEVertexDofCoordinates(dm, coords));
+  {
+    const PetscInt *p;
+    PetscCall(ISGetIndices(rperm, &p));
+    for (PetscInt i = 0; i < n; i++) {
+      coords_rcm[2 * i]     = coords[2 * p[i]];
+      coords_rcm[2 * i + 1] = coords[2 * p[i] + 1];
+    }
+    PetscCall(ISRestoreIndices(rperm, &p));
+  }
+
+  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
+  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
+  PetscCall(PetscRandomSetSeed(rnd, (unsigned long)(2 * ctx->seed)));
+  PetscCall(PetscRandomSeed(rnd));
+  PetscCall(PetscMalloc1((size_t)n * n, &dense));
+  PetscCall(PetscMalloc1(P * P, &image));
+  for (PetscInt s = 0; s < ctx->samples; s++) {
+    const PetscInt    *ia, *ja;
+    const PetscScalar *va;
+    PetscInt           nrows;
+    PetscBool          done, sym;
+    PetscReal          amax;
+
+    PetscCall(GCVAECoeffRandom(rnd, ctx->degree, ctx->cmin, ctx->cmax, c));
+    PetscCall(GCVAEPoissonSetCoefficient(dm, ctx->degree, c));
+    PetscCall(GCVAEPoissonAssemble(dm, A));
+    PetscCall(MatDestroy(&B));
+    PetscCall(MatPermute(A, rperm, cperm, &B));
+    PetscCall(MatNorm(B, NORM_MAX, &amax));
+    PetscCall(MatIsSymmetric(B, 1e-12 * amax, &sym));
+    PetscCheck(sym, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Sample %" PetscInt_FMT ": assembled matrix is not symmetric", s);
+    PetscCall(MatGetRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &nrows, &ia, &ja, &done));
+    PetscCheck(done && nrows == n, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Cannot read the CSR pattern");
+    if (!rowptr) { /* first sample: the shared pattern, and the file */
+      nnz = ia[n];
+      PetscCall(PetscMalloc2(n + 1, &rowptr, nnz, &colind));
+      PetscCall(PetscArraycpy(rowptr, ia, n + 1));
+      PetscCall(PetscArraycpy(colind, ja, nnz));
+      PetscCall(PetscMemzero(&hdr, sizeof(hdr)));
+      PetscCall(PetscStrncpy(hdr.family, ctx->family, sizeof(hdr.family)));
+      PetscCall(PetscStrncpy(hdr.mesh, ctx->mesh, sizeof(hdr.mesh)));
+      hdr.n            = n;
+      hdr.nnz          = nnz;
+      hdr.nsamples     = ctx->samples;
+      hdr.seed         = ctx->seed;
+      hdr.ncoeffs      = nc;
+      hdr.degree       = ctx->degree;
+      hdr.image_size   = P;
+      hdr.contrast_min = ctx->cmin;
+      hdr.contrast_max = ctx->cmax;
+      {
+        const PetscInt *p;
+        PetscCall(ISGetIndices(rperm, &p));
+        PetscCall(GCVAEDatasetWriterCreate(ctx->out, &hdr, rowptr, colind, p, coords_rcm, writer));
+        PetscCall(ISRestoreIndices(rperm, &p));
+      }
+    } else {
+      PetscBool same;
+      PetscCall(PetscArraycmp(rowptr, ia, n + 1, &same));
+      if (same) PetscCall(PetscArraycmp(colind, ja, nnz, &same));
+      PetscCheck(same, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Sample %" PetscInt_FMT " has a different sparsity pattern", s);
+    }
+    PetscCall(MatSeqAIJGetArrayRead(B, &va));
+    PetscCall(PetscArrayzero(dense, (size_t)n * n));
+    for (PetscInt i = 0; i < n; i++)
+      for (PetscInt k = ia[i]; k < ia[i + 1]; k++) dense[i + (size_t)ja[k] * n] = va[k];
+    PetscCall(GCVAEInverseImage(n, dense, P, image)); /* also the SPD check: Cholesky must succeed */
+    PetscCall(GCVAEDatasetWriterAddSample(*writer, s, va, c, image));
+    PetscCall(MatSeqAIJRestoreArrayRead(B, &va));
+    PetscCall(MatRestoreRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &nrows, &ia, &ja, &done));
+    if ((s + 1) % every == 0 || s + 1 == ctx->samples) {
+      PetscCall(PetscTime(&t));
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "datagen: %6" PetscInt_FMT "/%" PetscInt_FMT " samples  %8.1f s  eta %8.1f s\n", s + 1, ctx->samples, t - t0, (t - t0) / (s + 1) * (ctx->samples - s - 1)));
+    }
+  }
+  {
+    PetscInt ntest = 0, *test = NULL;
+    PetscCall(ChooseTestSplit(ctx, &ntest, &test));
+    PetscCall(GCVAEDatasetWriterFinish(writer, ntest, test));
+    PetscCall(PetscTime(&t));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "datagen: wrote %s: n = %" PetscInt_FMT ", nnz = %" PetscInt_FMT ", %" PetscInt_FMT " train + %" PetscInt_FMT " test, %.1f s\n", ctx->out, n, nnz, ctx->samples - ntest, ntest, t - t0));
+    PetscCall(PetscFree(test));
+  }
+  PetscCall(PetscFree(image));
+  PetscCall(PetscFree(dense));
+  PetscCall(PetscFree2(rowptr, colind));
+  PetscCall(PetscFree2(coords, coords_rcm));
+  PetscCall(PetscRandomDestroy(&rnd));
+  PetscCall(ISDestroy(&rperm));
+  PetscCall(ISDestroy(&cperm));
+  PetscCall(MatDestroy(&B));
+  PetscCall(MatDestroy(&A));
+  PetscCall(DMDestroy(&dm));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  AppCtx             ctx;
+  GCVAEDatasetWriter writer = NULL;
+  PetscMPIInt        size;
+  PetscErrorCode     ierr;
+
+  PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  PetscCheck(size == 1, PETSC_COMM_WORLD, PETSC_ERR_SUP, "gcvae-datagen runs on one process (dense inverses use threaded BLAS)");
+  PetscCall(ProcessOptions(&ctx));
+  PetscCall(PetscSNPrintf(tmp_path, sizeof(tmp_path), "%s.tmp", ctx.out));
+  signal(SIGINT, OnSignal);
+  signal(SIGTERM, OnSignal);
+  signal(SIGHUP, OnSignal);
+  ierr = Run(&ctx, &writer);
+  if (ierr) { /* leave no partial output behind */
+    PetscCall(GCVAEDatasetWriterAbort(&writer));
+    (void)unlink(tmp_path);
+    PetscFinalize();
+    return (int)ierr;
+  }
+  PetscCall(PetscFinalize());
+  return 0;
+}

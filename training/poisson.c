@@ -1,0 +1,110 @@
+/* P1 Poisson family: -div(f grad u) = g on the unit square, u = 0 on the boundary,
+   through DMPlex + PetscFE + PetscDS. f = exp(p), p's monomial coefficients in the
+   PetscDS constants: constants[0] = degree, constants[1..] = coefficients. */
+#include "family.h"
+
+static PetscReal CoeffAt(PetscInt numConstants, const PetscScalar constants[], const PetscReal x[], PetscReal gradp[])
+{
+  const PetscInt degree = (PetscInt)PetscRealPart(constants[0]);
+  PetscReal      c[64];
+
+  for (PetscInt k = 0; k < numConstants - 1; k++) c[k] = PetscRealPart(constants[k + 1]);
+  return PetscExpReal(GCVAECoeffPoly(degree, c, x, gradp));
+}
+
+/* u = sin(pi x) sin(pi y) and g = -div(f grad u) = f (2 pi^2 u - grad p . grad u) */
+PetscErrorCode GCVAEPoissonExact(PetscInt dim, PetscReal t, const PetscReal x[], PetscInt Nc, PetscScalar u[], void *ctx)
+{
+  u[0] = PetscSinReal(PETSC_PI * x[0]) * PetscSinReal(PETSC_PI * x[1]);
+  return 0;
+}
+
+static void f0_source(PetscInt dim, PetscInt Nf, PetscInt NfAux, const PetscInt uOff[], const PetscInt uOff_x[], const PetscScalar u[], const PetscScalar u_t[], const PetscScalar u_x[], const PetscInt aOff[], const PetscInt aOff_x[], const PetscScalar a[], const PetscScalar a_t[], const PetscScalar a_x[], PetscReal t, const PetscReal x[], PetscInt numConstants, const PetscScalar constants[], PetscScalar f0[])
+{
+  PetscReal       gp[2];
+  const PetscReal f  = CoeffAt(numConstants, constants, x, gp);
+  const PetscReal s0 = PetscSinReal(PETSC_PI * x[0]), s1 = PetscSinReal(PETSC_PI * x[1]);
+  const PetscReal ue = s0 * s1;
+  const PetscReal ux = PETSC_PI * PetscCosReal(PETSC_PI * x[0]) * s1, uy = PETSC_PI * s0 * PetscCosReal(PETSC_PI * x[1]);
+
+  f0[0] = -f * (2 * PETSC_PI * PETSC_PI * ue - (gp[0] * ux + gp[1] * uy));
+}
+
+static void f0_zero(PetscInt dim, PetscInt Nf, PetscInt NfAux, const PetscInt uOff[], const PetscInt uOff_x[], const PetscScalar u[], const PetscScalar u_t[], const PetscScalar u_x[], const PetscInt aOff[], const PetscInt aOff_x[], const PetscScalar a[], const PetscScalar a_t[], const PetscScalar a_x[], PetscReal t, const PetscReal x[], PetscInt numConstants, const PetscScalar constants[], PetscScalar f0[])
+{
+  f0[0] = 0;
+}
+
+static void f1_u(PetscInt dim, PetscInt Nf, PetscInt NfAux, const PetscInt uOff[], const PetscInt uOff_x[], const PetscScalar u[], const PetscScalar u_t[], const PetscScalar u_x[], const PetscInt aOff[], const PetscInt aOff_x[], const PetscScalar a[], const PetscScalar a_t[], const PetscScalar a_x[], PetscReal t, const PetscReal x[], PetscInt numConstants, const PetscScalar constants[], PetscScalar f1[])
+{
+  const PetscReal f = CoeffAt(numConstants, constants, x, NULL);
+
+  for (PetscInt d = 0; d < dim; d++) f1[d] = f * u_x[d];
+}
+
+static void g3_uu(PetscInt dim, PetscInt Nf, PetscInt NfAux, const PetscInt uOff[], const PetscInt uOff_x[], const PetscScalar u[], const PetscScalar u_t[], const PetscScalar u_x[], const PetscInt aOff[], const PetscInt aOff_x[], const PetscScalar a[], const PetscScalar a_t[], const PetscScalar a_x[], PetscReal t, PetscReal u_tShift, const PetscReal x[], PetscInt numConstants, const PetscScalar constants[], PetscScalar g3[])
+{
+  const PetscReal f = CoeffAt(numConstants, constants, x, NULL);
+
+  for (PetscInt d = 0; d < dim; d++) g3[d * dim + d] = f;
+}
+
+static PetscErrorCode Zero(PetscInt dim, PetscReal t, const PetscReal x[], PetscInt Nc, PetscScalar u[], void *ctx)
+{
+  u[0] = 0;
+  return 0;
+}
+
+PetscErrorCode GCVAEPoissonSetCoefficient(DM dm, PetscInt degree, const PetscReal c[])
+{
+  PetscDS        ds;
+  PetscScalar    constants[1 + 64];
+  const PetscInt nc = GCVAECoeffCount(degree);
+
+  PetscFunctionBegin;
+  PetscCheck(degree >= 0 && degree <= GCVAE_COEFF_MAX_DEGREE, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Coefficient degree %" PetscInt_FMT " outside [0, %d]", degree, GCVAE_COEFF_MAX_DEGREE);
+  constants[0] = degree;
+  for (PetscInt k = 0; k < nc; k++) constants[k + 1] = c[k];
+  PetscCall(DMGetDS(dm, &ds));
+  PetscCall(PetscDSSetConstants(ds, nc + 1, constants));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode GCVAEPoissonSetUp(DM dm, PetscInt degree, PetscBool source)
+{
+  PetscFE        fe;
+  PetscDS        ds;
+  DMLabel        label;
+  const PetscInt id = 1;
+  PetscReal      zero[64] = {0};
+
+  PetscFunctionBegin;
+  /* P1 on simplices; quadrature of order 3 for the variable coefficient */
+  PetscCall(PetscFECreateLagrange(PetscObjectComm((PetscObject)dm), 2, 1, PETSC_TRUE, 1, 3, &fe));
+  PetscCall(PetscObjectSetName((PetscObject)fe, "u"));
+  PetscCall(DMSetField(dm, 0, NULL, (PetscObject)fe));
+  PetscCall(PetscFEDestroy(&fe));
+  PetscCall(DMCreateDS(dm));
+  PetscCall(DMGetDS(dm, &ds));
+  PetscCall(PetscDSSetResidual(ds, 0, source ? f0_source : f0_zero, f1_u));
+  PetscCall(PetscDSSetJacobian(ds, 0, 0, NULL, NULL, NULL, g3_uu));
+  if (source) PetscCall(PetscDSSetExactSolution(ds, 0, GCVAEPoissonExact, NULL));
+  PetscCall(DMGetLabel(dm, "marker", &label));
+  PetscCheck(label, PetscObjectComm((PetscObject)dm), PETSC_ERR_ARG_WRONG, "DM has no 'marker' label: load it with GCVAEMeshLoad");
+  PetscCall(DMAddBoundary(dm, DM_BC_ESSENTIAL, "wall", label, 1, &id, 0, 0, NULL, (void (*)(void))(source ? GCVAEPoissonExact : Zero), NULL, NULL, NULL));
+  PetscCall(GCVAEPoissonSetCoefficient(dm, degree, zero)); /* f = 1 until set */
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode GCVAEPoissonAssemble(DM dm, Mat A)
+{
+  Vec u;
+
+  PetscFunctionBegin;
+  PetscCall(DMGetGlobalVector(dm, &u));
+  PetscCall(VecSet(u, 0));
+  PetscCall(MatZeroEntries(A));
+  PetscCall(DMPlexSNESComputeJacobianFEM(dm, u, A, A, NULL));
+  PetscCall(DMRestoreGlobalVector(dm, &u));
+  PetscFunctionReturn(0);
+}
