@@ -33,7 +33,9 @@ HEADERS  := $(wildcard include/*.h src/*.h src/nn/*.h training/*.h)
 # may add programs to TEST_BIN and their own rules.
 include $(wildcard src/*/*.mk)
 
-MESH_H   := 0.1:102 0.05:433 0.034:1005 0.025:1781
+# h:N pairs; square_N.msh has N interior vertices (the P1 n). P2 (biharmonic) n:
+# square_24 113, square_66 293, square_102 445, square_243 1029.
+MESH_H   := 0.2:24 0.14:66 0.1:102 0.067:243 0.05:433 0.034:1005 0.025:1781
 
 .PHONY: all deps run test meshes clean check-petsc
 all: check-petsc $(LIBDIR)/libgcvae.so $(TOOLS) $(TEST_BIN)

@@ -20,12 +20,12 @@ PETSC_EXTERN PetscErrorCode PCFSAIGetFactor(PC, Mat *);
 
 /* ---- Datasets (HDF5, DESIGN.md section 3) ------------------------------- */
 /* File layout, one file per (family, mesh):
-     attributes  format_version, family, mesh, n, nnz, nsamples, seed, ncoeffs,
-                 degree, image_size, contrast_min, contrast_max
+     attributes  format_version, family, mesh, refine, n, nnz, nsamples, seed, ncoeffs,
+                 degree, image_size, contrast_min, contrast_max, sigma
      /rowptr     int32   [n+1]        shared CSR pattern (RCM order, sorted columns)
      /colind     int32   [nnz]
      /perm       int32   [n]          RCM: new index -> natural global dof index
-     /coords     float64 [n][2]       dof coordinates in RCM order
+     /coords     float64 [n][2]       dof coordinates in RCM order (edge dofs: midpoints)
      /values     float64 [N][nnz]     matrix values per sample
      /coeffs     float64 [N][ncoeffs] coefficient polynomial p, f = exp(p)
      /inv_image  float32 [N][P][P]    |A^{-1}| average-pooled to P x P
@@ -36,12 +36,14 @@ PETSC_EXTERN PetscErrorCode PCFSAIGetFactor(PC, Mat *);
 typedef struct {
   char      family[GCVAE_NAME_LEN]; /* "poisson" or "biharmonic" */
   char      mesh[GCVAE_NAME_LEN];   /* mesh file the matrices were assembled on */
+  PetscInt  refine;                 /* uniform refinements applied to it */
   PetscInt  n, nnz;                 /* matrix size and nonzeros of the shared pattern */
   PetscInt  nsamples;               /* N */
   PetscInt  seed;                   /* generator seed */
   PetscInt  ncoeffs, degree;        /* coefficient polynomial: number of monomials, total degree */
   PetscInt  image_size;             /* P of the pooled inverse image */
   PetscReal contrast_min, contrast_max; /* max f / min f is drawn log-uniform in this range */
+  PetscReal sigma;                  /* interior penalty (biharmonic; 0 for poisson) */
 } GCVAEDatasetHeader;
 
 typedef enum { GCVAE_SPLIT_TRAIN = 0, GCVAE_SPLIT_TEST = 1 } GCVAESplit;

@@ -285,6 +285,7 @@ PetscErrorCode GCVAEDatasetWriterCreate(const char path[], const GCVAEDatasetHea
   PetscCall(WriteAttrInt(f, "format_version", GCVAE_DATASET_FORMAT_VERSION, path));
   PetscCall(WriteAttrString(f, "family", hdr->family, path));
   PetscCall(WriteAttrString(f, "mesh", hdr->mesh, path));
+  PetscCall(WriteAttrInt(f, "refine", hdr->refine, path));
   PetscCall(WriteAttrInt(f, "n", hdr->n, path));
   PetscCall(WriteAttrInt(f, "nnz", hdr->nnz, path));
   PetscCall(WriteAttrInt(f, "nsamples", N, path));
@@ -294,6 +295,7 @@ PetscErrorCode GCVAEDatasetWriterCreate(const char path[], const GCVAEDatasetHea
   PetscCall(WriteAttrInt(f, "image_size", hdr->image_size, path));
   PetscCall(WriteAttrReal(f, "contrast_min", hdr->contrast_min, path));
   PetscCall(WriteAttrReal(f, "contrast_max", hdr->contrast_max, path));
+  PetscCall(WriteAttrReal(f, "sigma", hdr->sigma, path));
   PetscCall(WriteInts(f, "rowptr", hdr->n + 1, rowptr, path));
   PetscCall(WriteInts(f, "colind", hdr->nnz, colind, path));
   PetscCall(WriteInts(f, "perm", hdr->n, perm, path));
@@ -400,6 +402,7 @@ PetscErrorCode GCVAEDatasetOpen(MPI_Comm comm, const char path[], GCVAEDataset *
   PetscCheck(version == GCVAE_DATASET_FORMAT_VERSION, comm, PETSC_ERR_FILE_UNEXPECTED, "Dataset %s has format version %" PetscInt_FMT "; this build reads version %d", path, version, GCVAE_DATASET_FORMAT_VERSION);
   PetscCall(ReadAttrString(d->file, "family", d->hdr.family, sizeof(d->hdr.family), path));
   PetscCall(ReadAttrString(d->file, "mesh", d->hdr.mesh, sizeof(d->hdr.mesh), path));
+  PetscCall(ReadAttrInt(d->file, "refine", &d->hdr.refine, path));
   PetscCall(ReadAttrInt(d->file, "n", &d->hdr.n, path));
   PetscCall(ReadAttrInt(d->file, "nnz", &d->hdr.nnz, path));
   PetscCall(ReadAttrInt(d->file, "nsamples", &d->hdr.nsamples, path));
@@ -409,6 +412,7 @@ PetscErrorCode GCVAEDatasetOpen(MPI_Comm comm, const char path[], GCVAEDataset *
   PetscCall(ReadAttrInt(d->file, "image_size", &d->hdr.image_size, path));
   PetscCall(ReadAttrReal(d->file, "contrast_min", &d->hdr.contrast_min, path));
   PetscCall(ReadAttrReal(d->file, "contrast_max", &d->hdr.contrast_max, path));
+  PetscCall(ReadAttrReal(d->file, "sigma", &d->hdr.sigma, path));
   PetscCheck(d->hdr.n > 0 && d->hdr.nnz > 0 && d->hdr.nsamples > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Dataset %s has n, nnz or nsamples <= 0", path);
   PetscCall(ReadInts(d->file, "rowptr", d->hdr.n + 1, &d->rowptr, path));
   PetscCall(ReadInts(d->file, "colind", d->hdr.nnz, &d->colind, path));

@@ -20,12 +20,13 @@ M=meshes/square_102.msh
 printf 'this is not a gmsh file\n' > $out/garbage.msh
 expect_error missing_mesh   "does not exist"            -family poisson -mesh $out/none.msh -samples 2 -seed 1 -o $out/x.h5
 expect_error garbage_mesh   "not a valid Gmsh file"             -family poisson -mesh $out/garbage.msh -samples 2 -seed 1 -o $out/x.h5
-expect_error unknown_family "Unknown family 'heat'"      -family heat -mesh $M -samples 2 -seed 1 -o $out/x.h5
+expect_error unknown_family "Unknown family 'heat': use poisson or biharmonic" -family heat -mesh $M -samples 2 -seed 1 -o $out/x.h5
 expect_error no_family      "Missing -family"           -mesh $M -samples 2 -seed 1 -o $out/x.h5
 expect_error zero_samples   "-samples 0 must be > 0"    -family poisson -mesh $M -samples 0 -seed 1 -o $out/x.h5
 expect_error neg_samples    "-samples -3 must be > 0"   -family poisson -mesh $M -samples -3 -seed 1 -o $out/x.h5
 expect_error no_output      "Missing -o"                -family poisson -mesh $M -samples 2 -seed 1
 expect_error bad_contrast   "contrast_min 0.5"          -family poisson -mesh $M -samples 2 -seed 1 -contrast_min 0.5 -o $out/x.h5
+expect_error bad_sigma      "-sigma 0. must be > 0"     -family biharmonic -mesh $M -samples 2 -seed 1 -sigma 0 -o $out/x.h5
 expect_error unwritable     "Cannot create dataset file $out/nodir/x.h5" -family poisson -mesh $M -samples 2 -seed 1 -o $out/nodir/x.h5
 
 # determinism

@@ -111,21 +111,23 @@ int main(int argc, char **argv)
     PetscCall(MatDestroy(&D));
   }
   /* the stored coefficients and permutation reproduce sample 0 and the last sample from the mesh */
-  if (!strcmp(h->family, "poisson")) {
+  {
+    const GCVAEFamily *fam;
     DM        dm;
     Mat       A;
     PetscInt *perm, check[2] = {0, N - 1};
-    PetscReal c[64];
-    PetscCall(GCVAEMeshLoad(PETSC_COMM_SELF, h->mesh, 0, &dm));
-    PetscCall(GCVAEPoissonSetUp(dm, h->degree, PETSC_FALSE));
-    PetscCall(DMCreateMatrix(dm, &A));
+    PetscReal c[GCVAE_COEFF_MAX_COUNT];
+    PetscCall(GCVAEFamilyGet(h->family, &fam));
+    PetscCall(GCVAEMeshLoad(PETSC_COMM_SELF, h->mesh, h->refine, &dm));
+    PetscCall(fam->setup(dm, h->degree, h->sigma));
+    PetscCall(fam->create_matrix(dm, &A));
     PetscCall(GCVAEDatasetGetPermutation(ds, (const PetscInt **)&perm));
     for (PetscInt t = 0; t < 2; t++) {
       PetscReal amax = 0, err = 0;
       PetscCall(GCVAEDatasetReadCoeffs(ds, check[t], c));
       PetscCall(GCVAEDatasetReadValues(ds, check[t], v));
-      PetscCall(GCVAEPoissonSetCoefficient(dm, h->degree, c));
-      PetscCall(GCVAEPoissonAssemble(dm, A));
+      PetscCall(GCVAEFamilySetCoefficient(dm, h->degree, c));
+      PetscCall(fam->assemble(dm, A));
       for (PetscInt i = 0; i < n; i++)
         for (PetscInt k = rowptr[i]; k < rowptr[i + 1]; k++) {
           PetscScalar a;

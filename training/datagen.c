@@ -1,5 +1,5 @@
 static char help[] = "gcvae-datagen: datasets of SPD matrices from one PDE family on one mesh.\n"
-                     "  -family poisson          the family (biharmonic: see issue 4)\n"
+                     "  -family poisson|biharmonic  P1 -div(f grad u) or P2 C0-IP lap(f lap u)\n"
                      "  -mesh FILE               gmsh mesh of the unit square\n"
                      "  -samples N               number of matrices (random coefficients)\n"
                      "  -seed S                  generator seed (same seed, same file)\n"
@@ -8,7 +8,8 @@ static char help[] = "gcvae-datagen: datasets of SPD matrices from one PDE famil
                      "  -degree D                degree of the polynomial p in f = exp(p) (2)\n"
                      "  -image_size P            pooled |A^-1| image is P x P (64)\n"
                      "  -refine R                uniform refinements of the mesh (0)\n"
-                     "  -test_fraction F         fraction of samples held out for testing (0.2)\n";
+                     "  -test_fraction F         fraction of samples held out for testing (0.2)\n"
+                     "  -sigma S                 interior penalty of the biharmonic family (8)\n";
 
 /* For each sample: draw f, assemble A on the DMPlex, reorder by RCM (computed once:
    the pattern is the same for every f), check A is symmetric, compute |A^-1| by
@@ -24,7 +25,8 @@ typedef struct {
   char      mesh[PETSC_MAX_PATH_LEN];
   char      out[PETSC_MAX_PATH_LEN];
   PetscInt  samples, seed, degree, image_size, refine;
-  PetscReal cmin, cmax, test_fraction;
+  PetscReal cmin, cmax, test_fraction, sigma;
+  const GCVAEFamily *fam;
 } AppCtx;
 
 static char tmp_path[PETSC_MAX_PATH_LEN + 8]; /* removed if the run is interrupted */
@@ -49,8 +51,9 @@ static PetscErrorCode ProcessOptions(AppCtx *ctx)
   ctx->cmin          = 1e2;
   ctx->cmax          = 1e3;
   ctx->test_fraction = 0.2;
+  ctx->sigma         = GCVAE_BIHARMONIC_SIGMA;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "gcvae-datagen options", NULL);
-  PetscCall(PetscOptionsString("-family", "PDE family: poisson", NULL, "", ctx->family, sizeof(ctx->family), &has_family));
+  PetscCall(PetscOptionsString("-family", "PDE family: poisson or biharmonic", NULL, "", ctx->family, sizeof(ctx->family), &has_family));
   PetscCall(PetscOptionsString("-mesh", "gmsh mesh file", NULL, "", ctx->mesh, sizeof(ctx->mesh), &has_mesh));
   PetscCall(PetscOptionsInt("-samples", "number of matrices", NULL, ctx->samples, &ctx->samples, NULL));
   PetscCall(PetscOptionsInt("-seed", "generator seed", NULL, ctx->seed, &ctx->seed, NULL));
@@ -61,10 +64,11 @@ static PetscErrorCode ProcessOptions(AppCtx *ctx)
   PetscCall(PetscOptionsInt("-image_size", "pooled inverse image size P", NULL, ctx->image_size, &ctx->image_size, NULL));
   PetscCall(PetscOptionsInt("-refine", "uniform mesh refinements", NULL, ctx->refine, &ctx->refine, NULL));
   PetscCall(PetscOptionsReal("-test_fraction", "held-out fraction", NULL, ctx->test_fraction, &ctx->test_fraction, NULL));
+  PetscCall(PetscOptionsReal("-sigma", "biharmonic interior penalty", NULL, ctx->sigma, &ctx->sigma, NULL));
   PetscOptionsEnd();
-  PetscCheck(has_family, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Missing -family (poisson)");
-  if (!strcmp(ctx->family, "biharmonic")) SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_SUP, "Family 'biharmonic' is not available in this build yet (issue 4); use -family poisson");
-  PetscCheck(!strcmp(ctx->family, "poisson"), PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Unknown family '%s': use poisson", ctx->family);
+  PetscCheck(has_family, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Missing -family (poisson or biharmonic)");
+  PetscCall(GCVAEFamilyGet(ctx->family, &ctx->fam));
+  PetscCheck(ctx->sigma > 0, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-sigma %g must be > 0", (double)ctx->sigma);
   PetscCheck(has_mesh, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Missing -mesh FILE");
   PetscCheck(has_out, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Missing -o FILE");
   PetscCheck(ctx->samples > 0, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-samples %" PetscInt_FMT " must be > 0", ctx->samples);
@@ -112,7 +116,7 @@ static PetscErrorCode Run(AppCtx *ctx, GCVAEDatasetWriter *writer)
   IS                 rperm, cperm;
   PetscRandom        rnd;
   PetscInt           n, nnz = 0, *rowptr = NULL, *colind = NULL, nc = GCVAECoeffCount(ctx->degree), P = ctx->image_size;
-  PetscReal          c[64], *coords, *coords_rcm;
+  PetscReal          c[GCVAE_COEFF_MAX_COUNT], *coords, *coords_rcm;
   PetscScalar       *dense;
   float             *image;
   GCVAEDatasetHeader hdr;
@@ -122,16 +126,16 @@ static PetscErrorCode Run(AppCtx *ctx, GCVAEDatasetWriter *writer)
   PetscFunctionBeginUser;
   PetscCall(PetscTime(&t0));
   PetscCall(GCVAEMeshLoad(PETSC_COMM_SELF, ctx->mesh, ctx->refine, &dm));
-  PetscCall(GCVAEPoissonSetUp(dm, ctx->degree, PETSC_FALSE));
-  PetscCall(DMCreateMatrix(dm, &A));
+  PetscCall(ctx->fam->setup(dm, ctx->degree, ctx->sigma));
+  PetscCall(ctx->fam->create_matrix(dm, &A));
   PetscCall(MatGetSize(A, &n, NULL));
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "datagen: family %s, mesh %s, n = %" PetscInt_FMT ", %" PetscInt_FMT " samples, seed %" PetscInt_FMT "\n", ctx->family, ctx->mesh, n, ctx->samples, ctx->seed));
 
   /* RCM from the (coefficient-independent) pattern */
-  PetscCall(GCVAEPoissonAssemble(dm, A));
+  PetscCall(ctx->fam->assemble(dm, A));
   PetscCall(MatGetOrdering(A, MATORDERINGRCM, &rperm, &cperm));
   PetscCall(PetscMalloc2(2 * n, &coords, 2 * n, &coords_rcm));
-  PetscCall(GCVAEVertexDofCoordinates(dm, coords));
+  PetscCall(GCVAEDofCoordinates(dm, coords));
   {
     const PetscInt *p;
     PetscCall(ISGetIndices(rperm, &p));
@@ -156,8 +160,8 @@ static PetscErrorCode Run(AppCtx *ctx, GCVAEDatasetWriter *writer)
     PetscReal          amax;
 
     PetscCall(GCVAECoeffRandom(rnd, ctx->degree, ctx->cmin, ctx->cmax, c));
-    PetscCall(GCVAEPoissonSetCoefficient(dm, ctx->degree, c));
-    PetscCall(GCVAEPoissonAssemble(dm, A));
+    PetscCall(GCVAEFamilySetCoefficient(dm, ctx->degree, c));
+    PetscCall(ctx->fam->assemble(dm, A));
     PetscCall(MatDestroy(&B));
     PetscCall(MatPermute(A, rperm, cperm, &B));
     PetscCall(MatNorm(B, NORM_MAX, &amax));
@@ -173,6 +177,7 @@ static PetscErrorCode Run(AppCtx *ctx, GCVAEDatasetWriter *writer)
       PetscCall(PetscMemzero(&hdr, sizeof(hdr)));
       PetscCall(PetscStrncpy(hdr.family, ctx->family, sizeof(hdr.family)));
       PetscCall(PetscStrncpy(hdr.mesh, ctx->mesh, sizeof(hdr.mesh)));
+      hdr.refine       = ctx->refine;
       hdr.n            = n;
       hdr.nnz          = nnz;
       hdr.nsamples     = ctx->samples;
@@ -182,6 +187,7 @@ static PetscErrorCode Run(AppCtx *ctx, GCVAEDatasetWriter *writer)
       hdr.image_size   = P;
       hdr.contrast_min = ctx->cmin;
       hdr.contrast_max = ctx->cmax;
+      hdr.sigma        = strcmp(ctx->family, "biharmonic") ? 0 : ctx->sigma;
       {
         const PetscInt *p;
         PetscCall(ISGetIndices(rperm, &p));

@@ -39,35 +39,42 @@ PetscErrorCode GCVAEMeshLoad(MPI_Comm comm, const char path[], PetscInt refine, 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode GCVAEVertexDofCoordinates(DM dm, PetscReal coords[])
+PetscErrorCode GCVAEDofCoordinates(DM dm, PetscReal coords[])
 {
-  PetscSection       gs;
-  Vec                cl;
-  const PetscScalar *xa;
-  PetscSection       cs;
-  PetscInt           vs, ve, rstart;
+  PetscSection gs, cs;
+  Vec          cl;
+  PetscInt     rstart;
 
   PetscFunctionBegin;
   PetscCall(DMGetGlobalSection(dm, &gs));
   PetscCall(DMGetCoordinatesLocal(dm, &cl));
   PetscCall(DMGetCoordinateSection(dm, &cs));
-  PetscCall(DMPlexGetDepthStratum(dm, 0, &vs, &ve));
-  PetscCall(VecGetArrayRead(cl, &xa));
   {
     Vec g;
     PetscCall(DMGetGlobalVector(dm, &g));
     PetscCall(VecGetOwnershipRange(g, &rstart, NULL));
     PetscCall(DMRestoreGlobalVector(dm, &g));
   }
-  for (PetscInt v = vs; v < ve; v++) {
-    PetscInt dof, off, coff;
-    PetscCall(PetscSectionGetDof(gs, v, &dof));
-    PetscCall(PetscSectionGetOffset(gs, v, &off));
-    if (dof <= 0 || off < 0) continue; /* constrained (boundary) or not owned */
-    PetscCall(PetscSectionGetOffset(cs, v, &coff));
-    coords[2 * (off - rstart)]     = PetscRealPart(xa[coff]);
-    coords[2 * (off - rstart) + 1] = PetscRealPart(xa[coff + 1]);
+  for (PetscInt depth = 0; depth <= 1; depth++) {
+    PetscInt ps, pe;
+    PetscCall(DMPlexGetDepthStratum(dm, depth, &ps, &pe));
+    for (PetscInt p = ps; p < pe; p++) {
+      PetscInt     dof, off, sz, nv;
+      PetscScalar *x = NULL;
+      PetscCall(PetscSectionGetDof(gs, p, &dof));
+      PetscCall(PetscSectionGetOffset(gs, p, &off));
+      if (dof <= 0 || off < 0) continue; /* no dof, constrained (boundary) or not owned */
+      PetscCheck(dof == 1, PETSC_COMM_SELF, PETSC_ERR_SUP, "Only scalar elements with one dof per vertex/edge are supported");
+      PetscCall(DMPlexVecGetClosure(dm, cs, cl, p, &sz, &x)); /* the point's vertices' coordinates */
+      nv                             = sz / 2;
+      coords[2 * (off - rstart)]     = 0;
+      coords[2 * (off - rstart) + 1] = 0;
+      for (PetscInt v = 0; v < nv; v++) {
+        coords[2 * (off - rstart)] += PetscRealPart(x[2 * v]) / nv;
+        coords[2 * (off - rstart) + 1] += PetscRealPart(x[2 * v + 1]) / nv;
+      }
+      PetscCall(DMPlexVecRestoreClosure(dm, cs, cl, p, &sz, &x));
+    }
   }
-  PetscCall(VecRestoreArrayRead(cl, &xa));
   PetscFunctionReturn(0);
 }

@@ -3,15 +3,6 @@
    PetscDS constants: constants[0] = degree, constants[1..] = coefficients. */
 #include "family.h"
 
-static PetscReal CoeffAt(PetscInt numConstants, const PetscScalar constants[], const PetscReal x[], PetscReal gradp[])
-{
-  const PetscInt degree = (PetscInt)PetscRealPart(constants[0]);
-  PetscReal      c[64];
-
-  for (PetscInt k = 0; k < numConstants - 1; k++) c[k] = PetscRealPart(constants[k + 1]);
-  return PetscExpReal(GCVAECoeffPoly(degree, c, x, gradp));
-}
-
 /* u = sin(pi x) sin(pi y) and g = -div(f grad u) = f (2 pi^2 u - grad p . grad u) */
 PetscErrorCode GCVAEPoissonExact(PetscInt dim, PetscReal t, const PetscReal x[], PetscInt Nc, PetscScalar u[], void *ctx)
 {
@@ -22,7 +13,7 @@ PetscErrorCode GCVAEPoissonExact(PetscInt dim, PetscReal t, const PetscReal x[],
 static void f0_source(PetscInt dim, PetscInt Nf, PetscInt NfAux, const PetscInt uOff[], const PetscInt uOff_x[], const PetscScalar u[], const PetscScalar u_t[], const PetscScalar u_x[], const PetscInt aOff[], const PetscInt aOff_x[], const PetscScalar a[], const PetscScalar a_t[], const PetscScalar a_x[], PetscReal t, const PetscReal x[], PetscInt numConstants, const PetscScalar constants[], PetscScalar f0[])
 {
   PetscReal       gp[2];
-  const PetscReal f  = CoeffAt(numConstants, constants, x, gp);
+  const PetscReal f  = GCVAECoeffEval(numConstants, constants, x, gp, NULL);
   const PetscReal s0 = PetscSinReal(PETSC_PI * x[0]), s1 = PetscSinReal(PETSC_PI * x[1]);
   const PetscReal ue = s0 * s1;
   const PetscReal ux = PETSC_PI * PetscCosReal(PETSC_PI * x[0]) * s1, uy = PETSC_PI * s0 * PetscCosReal(PETSC_PI * x[1]);
@@ -37,14 +28,14 @@ static void f0_zero(PetscInt dim, PetscInt Nf, PetscInt NfAux, const PetscInt uO
 
 static void f1_u(PetscInt dim, PetscInt Nf, PetscInt NfAux, const PetscInt uOff[], const PetscInt uOff_x[], const PetscScalar u[], const PetscScalar u_t[], const PetscScalar u_x[], const PetscInt aOff[], const PetscInt aOff_x[], const PetscScalar a[], const PetscScalar a_t[], const PetscScalar a_x[], PetscReal t, const PetscReal x[], PetscInt numConstants, const PetscScalar constants[], PetscScalar f1[])
 {
-  const PetscReal f = CoeffAt(numConstants, constants, x, NULL);
+  const PetscReal f = GCVAECoeffEval(numConstants, constants, x, NULL, NULL);
 
   for (PetscInt d = 0; d < dim; d++) f1[d] = f * u_x[d];
 }
 
 static void g3_uu(PetscInt dim, PetscInt Nf, PetscInt NfAux, const PetscInt uOff[], const PetscInt uOff_x[], const PetscScalar u[], const PetscScalar u_t[], const PetscScalar u_x[], const PetscInt aOff[], const PetscInt aOff_x[], const PetscScalar a[], const PetscScalar a_t[], const PetscScalar a_x[], PetscReal t, PetscReal u_tShift, const PetscReal x[], PetscInt numConstants, const PetscScalar constants[], PetscScalar g3[])
 {
-  const PetscReal f = CoeffAt(numConstants, constants, x, NULL);
+  const PetscReal f = GCVAECoeffEval(numConstants, constants, x, NULL, NULL);
 
   for (PetscInt d = 0; d < dim; d++) g3[d * dim + d] = f;
 }
@@ -55,28 +46,13 @@ static PetscErrorCode Zero(PetscInt dim, PetscReal t, const PetscReal x[], Petsc
   return 0;
 }
 
-PetscErrorCode GCVAEPoissonSetCoefficient(DM dm, PetscInt degree, const PetscReal c[])
-{
-  PetscDS        ds;
-  PetscScalar    constants[1 + 64];
-  const PetscInt nc = GCVAECoeffCount(degree);
-
-  PetscFunctionBegin;
-  PetscCheck(degree >= 0 && degree <= GCVAE_COEFF_MAX_DEGREE, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Coefficient degree %" PetscInt_FMT " outside [0, %d]", degree, GCVAE_COEFF_MAX_DEGREE);
-  constants[0] = degree;
-  for (PetscInt k = 0; k < nc; k++) constants[k + 1] = c[k];
-  PetscCall(DMGetDS(dm, &ds));
-  PetscCall(PetscDSSetConstants(ds, nc + 1, constants));
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode GCVAEPoissonSetUp(DM dm, PetscInt degree, PetscBool source)
 {
   PetscFE        fe;
   PetscDS        ds;
   DMLabel        label;
   const PetscInt id = 1;
-  PetscReal      zero[64] = {0};
+  PetscReal      zero[GCVAE_COEFF_MAX_COUNT] = {0};
 
   PetscFunctionBegin;
   /* P1 on simplices; quadrature of order 3 for the variable coefficient */
@@ -92,7 +68,7 @@ PetscErrorCode GCVAEPoissonSetUp(DM dm, PetscInt degree, PetscBool source)
   PetscCall(DMGetLabel(dm, "marker", &label));
   PetscCheck(label, PetscObjectComm((PetscObject)dm), PETSC_ERR_ARG_WRONG, "DM has no 'marker' label: load it with GCVAEMeshLoad");
   PetscCall(DMAddBoundary(dm, DM_BC_ESSENTIAL, "wall", label, 1, &id, 0, 0, NULL, (void (*)(void))(source ? GCVAEPoissonExact : Zero), NULL, NULL, NULL));
-  PetscCall(GCVAEPoissonSetCoefficient(dm, degree, zero)); /* f = 1 until set */
+  PetscCall(GCVAEFamilySetCoefficient(dm, degree, zero)); /* f = 1 until set */
   PetscFunctionReturn(0);
 }
 

@@ -1,0 +1,404 @@
+static char help[] = "gcvae-compare: the baseline preconditioners of DESIGN.md section 6 on the test split of a dataset.\n\
+Every test matrix is solved with CG (unpreconditioned norm, rtol 1e-5, zero initial guess, the same\n\
+random right-hand side) under each preconditioner; one row per preconditioner.\n\
+  -data FILE          dataset written by gcvae-datagen (required)\n\
+  -pcs a,b,...        rows, from: none,jacobi,icc,ilu,sor,parasails,gamg,boomeramg,fsai (default all)\n\
+  -format table|csv   output format (default table)\n\
+  -max_samples K      use the first K test matrices only\n\
+  -droptol T          SuperLU ILU drop tolerance (default 0.12 poisson, 1.2e-4 biharmonic)\n\
+  -rhs_seed S         seed of the right-hand side (default 1)\n\
+Any other PETSc option on the command line (e.g. -ksp_rtol 1e-8, -mat_superlu_ilu_droptol 0.05,\n\
+-pc_gamg_threshold 0.02) is applied to every row and wins over the row's defaults.\n\n";
+
+#include <gcvae.h>
+#include <petsctime.h>
+#include <petsc/private/matimpl.h> /* F->data of a SuperLU factor, see SuperLUFactorNnz() */
+#if defined(PETSC_HAVE_SUPERLU) && !defined(PETSC_USE_COMPLEX) && defined(PETSC_USE_REAL_DOUBLE)
+  #include <slu_ddefs.h>
+  #define HAVE_SUPERLU_NNZ 1
+#endif
+
+/* One row of the comparison: a name for -pcs and the PETSc options that define it. */
+typedef struct {
+  const char *name;     /* row name, as given to -pcs */
+  const char *options;  /* the row's defaults, overridden by the command line */
+  const char *parallel; /* the defaults on more than one process; NULL: sequential only, skipped */
+} Baseline;
+
+/* ilu: + -mat_superlu_ilu_droptol T; NOROWPERM since Debian's SuperLU has no MC64 (its
+   LargeDiag default aborts the process) and A is SPD. sor: PETSc's parallel SOR is SSOR on
+   each process's block (-pc_sor_local_symmetric). */
+static const Baseline Baselines[] = {
+  {"none",      "-pc_type none", "-pc_type none"},
+  {"jacobi",    "-pc_type jacobi", "-pc_type jacobi"},
+  {"icc",       "-pc_type icc -pc_factor_levels 0", NULL},
+  {"ilu",       "-pc_type ilu -pc_factor_mat_solver_type superlu -mat_superlu_rowperm NOROWPERM", NULL},
+  {"sor",       "-pc_type sor -pc_sor_symmetric", "-pc_type sor -pc_sor_local_symmetric"},
+  {"parasails", "-pc_type hypre -pc_hypre_type parasails -pc_hypre_parasails_sym SPD", "-pc_type hypre -pc_hypre_type parasails -pc_hypre_parasails_sym SPD"},
+  {"gamg",      "-pc_type gamg", "-pc_type gamg"},
+  {"boomeramg", "-pc_type hypre -pc_hypre_type boomeramg", "-pc_type hypre -pc_hypre_type boomeramg"},
+  {"fsai",      "-pc_type fsai", "-pc_type fsai"},
+};
+#define NBASELINES ((PetscInt)(sizeof(Baselines) / sizeof(Baselines[0])))
+
+/* Options every row starts from (DESIGN.md section 6). */
+static const char CommonOptions[] = "-ksp_type cg -ksp_norm_type unpreconditioned -ksp_rtol 1e-5";
+
+/* Results of one row over the test matrices. */
+typedef struct {
+  PetscInt       count;           /* matrices solved */
+  PetscInt       its_sum, its_min, its_max;
+  PetscInt       not_converged;   /* KSPConvergedReason < 0 */
+  PetscReal      kappa_sum;       /* sum of sigma_max / sigma_min estimates */
+  PetscInt       kappa_count;     /* matrices with an estimate (at least one iteration) */
+  PetscLogDouble setup, solve;    /* summed wall times (s) of KSPSetUp and KSPSolve */
+  PetscReal      nnz_sum;         /* summed preconditioner nnz / nnz(A) */
+  PetscInt       nnz_count;       /* matrices where PETSc could tell the preconditioner's nnz */
+} RowStats;
+
+typedef struct {
+  char      data[PETSC_MAX_PATH_LEN]; /* -data */
+  PetscBool csv;                      /* -format csv */
+  PetscInt  max_samples;              /* -max_samples, <0: all */
+  PetscReal droptol;                  /* -droptol; <0: the family's default */
+  PetscInt  rhs_seed;                 /* -rhs_seed */
+  PetscInt  nrows, rows[32];          /* indices into Baselines[], from -pcs */
+} AppCtx;
+
+static PetscErrorCode ProcessOptions(AppCtx *user)
+{
+  char      format[16] = "table", *names[32];
+  PetscInt  nnames = 32, i, k;
+  PetscBool flg, pcsset;
+
+  PetscFunctionBeginUser;
+  user->data[0]     = 0;
+  user->max_samples = -1;
+  user->droptol     = -1;
+  user->rhs_seed    = 1;
+  PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "gcvae-compare options", NULL);
+  PetscCall(PetscOptionsString("-data", "dataset (HDF5) from gcvae-datagen", NULL, user->data, user->data, sizeof(user->data), NULL));
+  PetscCall(PetscOptionsString("-format", "table or csv", NULL, format, format, sizeof(format), NULL));
+  PetscCall(PetscOptionsInt("-max_samples", "use at most this many test matrices", NULL, user->max_samples, &user->max_samples, NULL));
+  PetscCall(PetscOptionsReal("-droptol", "SuperLU ILU drop tolerance", NULL, user->droptol, &user->droptol, NULL));
+  PetscCall(PetscOptionsInt("-rhs_seed", "seed of the random right-hand side", NULL, user->rhs_seed, &user->rhs_seed, NULL));
+  PetscCall(PetscOptionsStringArray("-pcs", "preconditioners (rows), comma separated", NULL, names, &nnames, &pcsset));
+  PetscOptionsEnd();
+
+  PetscCheck(user->data[0], PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "give the dataset with -data FILE (see -help)");
+  PetscCall(PetscStrcasecmp(format, "csv", &user->csv));
+  if (!user->csv) {
+    PetscCall(PetscStrcasecmp(format, "table", &flg));
+    PetscCheck(flg, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-format %s: unknown, use table or csv", format);
+  }
+  if (!pcsset) nnames = 0; /* default: every row */
+  user->nrows = 0;
+  for (i = 0; i < nnames; i++) {
+    for (k = 0; k < NBASELINES; k++) {
+      PetscCall(PetscStrcasecmp(names[i], Baselines[k].name, &flg));
+      if (flg) break;
+    }
+    PetscCheck(k < NBASELINES, PETSC_COMM_WORLD, PETSC_ERR_ARG_UNKNOWN_TYPE, "-pcs: unknown preconditioner '%s'; known: none, jacobi, icc, ilu, sor, parasails, gamg, boomeramg, fsai", names[i]);
+    user->rows[user->nrows++] = k;
+  }
+  for (i = 0; i < nnames; i++) PetscCall(PetscFree(names[i]));
+  if (!user->nrows)
+    for (k = 0; k < NBASELINES; k++) user->rows[user->nrows++] = k;
+  PetscFunctionReturn(0);
+}
+
+/* b: uniform in [-1, 1) from the seed, the same vector for any number of processes */
+static PetscErrorCode CreateRHS(Mat A, PetscInt seed, Vec *b)
+{
+  PetscRandom  rnd;
+  PetscInt     N, rstart, rend, i;
+  PetscScalar *full, *barr;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatCreateVecs(A, NULL, b));
+  PetscCall(VecGetSize(*b, &N));
+  PetscCall(VecGetOwnershipRange(*b, &rstart, &rend));
+  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
+  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
+  PetscCall(PetscRandomSetInterval(rnd, -1.0, 1.0));
+  PetscCall(PetscRandomSetSeed(rnd, (unsigned long)seed));
+  PetscCall(PetscRandomSeed(rnd));
+  PetscCall(PetscMalloc1(N, &full));
+  for (i = 0; i < N; i++) PetscCall(PetscRandomGetValue(rnd, &full[i]));
+  PetscCall(VecGetArray(*b, &barr));
+  for (i = rstart; i < rend; i++) barr[i - rstart] = full[i];
+  PetscCall(VecRestoreArray(*b, &barr));
+  PetscCall(PetscFree(full));
+  PetscCall(PetscRandomDestroy(&rnd));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode MatNnz(Mat M, PetscReal *nnz)
+{
+  MatInfo info;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatGetInfo(M, MAT_GLOBAL_SUM, &info));
+  *nnz = info.nz_used;
+  PetscFunctionReturn(0);
+}
+
+/*
+   nnz(L) + nnz(U) - n of a SuperLU (I)LU factor, as SuperLU's own statistics count it
+   (-mat_superlu_printstat). MatGetInfo() reports nothing for it, so this reads the factor's
+   SuperMatrix L and U, which PETSc 3.18 keeps at the start of F->data (Mat_SuperLU, after A);
+   the storage types and sizes are checked first, so another layout gives "unknown", not garbage.
+*/
+static PetscErrorCode SuperLUFactorNnz(Mat F, PetscReal *nnz, PetscBool *known)
+{
+  PetscFunctionBeginUser;
+  *known = PETSC_FALSE;
+#if defined(HAVE_SUPERLU_NNZ)
+  MatSolverType type;
+  PetscBool     issuperlu;
+
+  PetscCall(MatFactorGetSolverType(F, &type));
+  PetscCall(PetscStrcmp(type, MATSOLVERSUPERLU, &issuperlu));
+  if (issuperlu && F->data) {
+    const struct {
+      SuperMatrix A, L, U;
+    } *lu = F->data;
+    PetscInt n;
+
+    PetscCall(MatGetSize(F, &n, NULL));
+    if (lu->L.Stype == SLU_SC && lu->L.Dtype == SLU_D && lu->L.Mtype == SLU_TRLU && lu->L.nrow == n && lu->U.Stype == SLU_NC && lu->U.Mtype == SLU_TRU && lu->U.nrow == n && lu->L.Store && lu->U.Store) {
+      *nnz   = (PetscReal)((SCformat *)lu->L.Store)->nnz + (PetscReal)((NCformat *)lu->U.Store)->nnz - n;
+      *known = PETSC_TRUE;
+    }
+  }
+#endif
+  PetscFunctionReturn(0);
+}
+
+/*
+   Nonzeros the set-up preconditioner stores, over nnz(A), by the PC type actually in use
+   (the command line may have changed it): *known is false where PETSc cannot tell (hypre).
+*/
+static PetscErrorCode PreconditionerNnz(PC pc, Mat A, PetscReal *ratio, PetscBool *known)
+{
+  PetscReal nnzA = 0, nnz = 0;
+  PetscBool isnone, isjacobi, isfactor, issor, isfsai, ismg;
+  PetscInt  N;
+
+  PetscFunctionBeginUser;
+  *known = PETSC_TRUE;
+  PetscCall(MatNnz(A, &nnzA));
+  PetscCall(MatGetSize(A, &N, NULL));
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCNONE, &isnone));
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCJACOBI, &isjacobi));
+  PetscCall(PetscObjectTypeCompareAny((PetscObject)pc, &isfactor, PCICC, PCILU, PCCHOLESKY, PCLU, ""));
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCSOR, &issor));
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCFSAI, &isfsai));
+  PetscCall(PetscObjectTypeCompareAny((PetscObject)pc, &ismg, PCGAMG, PCMG, ""));
+  if (isnone) nnz = 0;
+  else if (isjacobi) nnz = N;
+  else if (issor) nnz = nnzA;
+  else if (isfactor) {
+    Mat F;
+
+    PetscCall(PCFactorGetMatrix(pc, &F));
+    PetscCall(MatNnz(F, &nnz));
+    if (nnz <= 0) PetscCall(SuperLUFactorNnz(F, &nnz, known)); /* external factors do not report it */
+  } else if (isfsai) {
+    Mat G;
+
+    PetscCall(PCFSAIGetFactor(pc, &G));
+    PetscCall(MatNnz(G, &nnz));
+  } else if (ismg) { /* operator complexity: sum over the levels of nnz(A_l) */
+    PetscInt l, nlevels;
+
+    PetscCall(PCMGGetLevels(pc, &nlevels));
+    for (l = 0; l < nlevels; l++) {
+      KSP       smoother;
+      Mat       Al;
+      PetscReal z = 0;
+
+      PetscCall(PCMGGetSmoother(pc, l, &smoother));
+      PetscCall(KSPGetOperators(smoother, NULL, &Al));
+      PetscCall(MatNnz(Al, &z));
+      nnz += z;
+    }
+  } else *known = PETSC_FALSE;
+  *ratio = nnzA > 0 ? nnz / nnzA : 0;
+  PetscFunctionReturn(0);
+}
+
+/*
+   One solve under the options database in force (the row's, pushed by the caller):
+   KSPSetUp (which sets up the PC) and KSPSolve are timed separately.
+*/
+static PetscErrorCode SolveOne(Mat A, Vec b, RowStats *st)
+{
+  KSP                ksp;
+  PC                 pc;
+  Vec                x;
+  KSPConvergedReason reason;
+  PetscInt           its;
+  PetscReal          smax, smin, ratio = 0;
+  PetscBool          known;
+  PetscLogDouble     t0, t1, t2;
+  MPI_Comm           comm = PetscObjectComm((PetscObject)A);
+
+  PetscFunctionBeginUser;
+  PetscCall(VecDuplicate(b, &x));
+  PetscCall(KSPCreate(comm, &ksp));
+  PetscCall(KSPSetOperators(ksp, A, A));
+  PetscCall(KSPSetComputeSingularValues(ksp, PETSC_TRUE));
+  PetscCall(KSPSetInitialGuessNonzero(ksp, PETSC_FALSE));
+  PetscCall(KSPSetFromOptions(ksp));
+  PetscCallMPI(MPI_Barrier(comm));
+  PetscCall(PetscTime(&t0));
+  PetscCall(KSPSetUp(ksp));
+  PetscCall(KSPSetUpOnBlocks(ksp));
+  PetscCallMPI(MPI_Barrier(comm));
+  PetscCall(PetscTime(&t1));
+  PetscCall(KSPSolve(ksp, b, x));
+  PetscCallMPI(MPI_Barrier(comm));
+  PetscCall(PetscTime(&t2));
+
+  PetscCall(KSPGetConvergedReason(ksp, &reason));
+  PetscCall(KSPGetIterationNumber(ksp, &its));
+  st->its_sum += its;
+  st->its_min = st->count ? PetscMin(st->its_min, its) : its;
+  st->its_max = st->count ? PetscMax(st->its_max, its) : its;
+  st->count++;
+  if (reason < 0) st->not_converged++;
+  if (its > 0) {
+    PetscCall(KSPComputeExtremeSingularValues(ksp, &smax, &smin));
+    if (smin > 0) {
+      st->kappa_sum += smax / smin;
+      st->kappa_count++;
+    }
+  }
+  st->setup += t1 - t0;
+  st->solve += t2 - t1;
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PreconditionerNnz(pc, A, &ratio, &known));
+  if (known) {
+    st->nnz_sum += ratio;
+    st->nnz_count++;
+  }
+  PetscCall(KSPDestroy(&ksp));
+  PetscCall(VecDestroy(&x));
+  PetscFunctionReturn(0);
+}
+
+/*
+   A fresh options database for the row: common options, the row's defaults, then the
+   user's command line (and PETSC_OPTIONS, option files) on top, so the user wins.
+*/
+static PetscErrorCode CreateRowOptions(const char *rowoptions, PetscReal droptol, PetscOptions *opts)
+{
+  char   buf[64];
+  int    argc;
+  char **args;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsCreate(opts));
+  PetscCall(PetscOptionsInsertString(*opts, CommonOptions));
+  PetscCall(PetscOptionsInsertString(*opts, rowoptions));
+  if (droptol >= 0) {
+    PetscCall(PetscSNPrintf(buf, sizeof(buf), "-mat_superlu_ilu_droptol %g", (double)droptol));
+    PetscCall(PetscOptionsInsertString(*opts, buf));
+  }
+  PetscCall(PetscGetArgs(&argc, &args));
+  PetscCall(PetscOptionsInsert(*opts, &argc, &args, NULL));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PrintRow(const AppCtx *user, const char *name, const RowStats *st)
+{
+  char      kappa[32] = "-", nnz[32] = "-";
+  PetscReal n = (PetscReal)st->count;
+
+  PetscFunctionBeginUser;
+  if (st->kappa_count) PetscCall(PetscSNPrintf(kappa, sizeof(kappa), "%.4g", (double)(st->kappa_sum / st->kappa_count)));
+  if (st->nnz_count) PetscCall(PetscSNPrintf(nnz, sizeof(nnz), "%.3f", (double)(st->nnz_sum / st->nnz_count)));
+  if (user->csv) {
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s,%.2f,%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT ",%s,%.4f,%.4f,%s\n", name, (double)(st->its_sum / n), st->its_min, st->its_max, st->not_converged, kappa, 1e3 * st->setup / n, 1e3 * st->solve / n, nnz));
+  } else {
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%-10s %8.1f %6" PetscInt_FMT " %6" PetscInt_FMT " %7" PetscInt_FMT " %10s %10.3f %10.3f %11s\n", name, (double)(st->its_sum / n), st->its_min, st->its_max, st->not_converged, kappa, 1e3 * st->setup / n, 1e3 * st->solve / n, nnz));
+  }
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  AppCtx                    user;
+  GCVAEDataset              ds;
+  const GCVAEDatasetHeader *hdr;
+  const PetscInt           *test;
+  PetscInt                  ntest, nuse, i, r;
+  PetscBool                 readable, ispoisson, isbiharmonic, needilu = PETSC_FALSE;
+  PetscReal                 droptol, nnzA = 0;
+  Mat                      *A;
+  Vec                       b;
+  PetscMPIInt               size;
+
+  PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  PetscCall(GCVAEInitializePackage());
+  PetscCall(ProcessOptions(&user));
+
+  PetscCall(PetscTestFile(user.data, 'r', &readable));
+  PetscCheck(readable, PETSC_COMM_WORLD, PETSC_ERR_FILE_OPEN, "-data %s: no such file, or not readable", user.data);
+  PetscCall(GCVAEDatasetOpen(PETSC_COMM_WORLD, user.data, &ds));
+  PetscCall(GCVAEDatasetGetHeader(ds, &hdr));
+  PetscCall(GCVAEDatasetGetSplit(ds, GCVAE_SPLIT_TEST, &ntest, &test));
+  nuse = user.max_samples >= 0 ? PetscMin(ntest, user.max_samples) : ntest;
+  PetscCheck(nuse > 0, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "%s: no test matrices to solve (test split has %" PetscInt_FMT ", -max_samples %" PetscInt_FMT ")", user.data, ntest, user.max_samples);
+
+  /* SuperLU's drop tolerance: the paper's per family, unless given */
+  for (r = 0; r < user.nrows; r++) needilu = (PetscBool)(needilu || !strcmp(Baselines[user.rows[r]].name, "ilu"));
+  PetscCall(PetscStrcmp(hdr->family, "poisson", &ispoisson));
+  PetscCall(PetscStrcmp(hdr->family, "biharmonic", &isbiharmonic));
+  droptol = user.droptol >= 0 ? user.droptol : ispoisson ? 0.12 : isbiharmonic ? 1.2e-4 : -1;
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-mat_superlu_ilu_droptol", &droptol, NULL)); /* it would win anyway */
+  PetscCheck(!needilu || droptol >= 0, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "no default ILU drop tolerance for family '%s': give -droptol", hdr->family);
+
+  PetscCall(PetscMalloc1(nuse, &A));
+  for (i = 0; i < nuse; i++) PetscCall(GCVAEDatasetCreateMat(ds, PETSC_COMM_WORLD, test[i], &A[i]));
+  PetscCall(CreateRHS(A[0], user.rhs_seed, &b));
+  PetscCall(MatNnz(A[0], &nnzA));
+
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "# family %s, mesh %s, n %" PetscInt_FMT ", nnz %.0f, test matrices %" PetscInt_FMT " (of %" PetscInt_FMT "), contrast %g-%g\n", hdr->family, hdr->mesh, hdr->n, nnzA, nuse, ntest, (double)hdr->contrast_min, (double)hdr->contrast_max));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "# CG, %s unless overridden, rhs seed %" PetscInt_FMT ", ILU drop tolerance %g; times: mean per matrix, after an untimed warm-up solve\n", CommonOptions, user.rhs_seed, (double)droptol));
+  if (user.csv) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "pc,its_mean,its_min,its_max,not_converged,kappa_mean,setup_ms,solve_ms,nnz_ratio\n"));
+  else PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%-10s %8s %6s %6s %7s %10s %10s %10s %11s\n", "pc", "its", "min", "max", "failed", "kappa", "setup(ms)", "solve(ms)", "nnz/nnz(A)"));
+
+  for (r = 0; r < user.nrows; r++) {
+    const Baseline *row = &Baselines[user.rows[r]];
+    PetscOptions    opts;
+    PetscLogStage   stage;
+    RowStats        st;
+
+    if (size > 1 && !row->parallel) {
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "# %s: skipped, sequential only (run on one process)\n", row->name));
+      continue;
+    }
+    PetscCall(PetscMemzero(&st, sizeof(st)));
+    PetscCall(PetscLogStageRegister(row->name, &stage));
+    PetscCall(CreateRowOptions(size > 1 ? row->parallel : row->options, !strcmp(row->name, "ilu") ? droptol : -1, &opts));
+    PetscCall(PetscOptionsPush(opts));
+    PetscCall(PetscLogStagePush(stage));
+    PetscCall(SolveOne(A[0], b, &st)); /* untimed warm-up: first-use costs (libraries, caches) */
+    PetscCall(PetscMemzero(&st, sizeof(st)));
+    for (i = 0; i < nuse; i++) PetscCall(SolveOne(A[i], b, &st));
+    PetscCall(PetscLogStagePop());
+    PetscCall(PetscOptionsPop());
+    PetscCall(PetscOptionsDestroy(&opts));
+    PetscCall(PrintRow(&user, row->name, &st));
+  }
+
+  for (i = 0; i < nuse; i++) PetscCall(MatDestroy(&A[i]));
+  PetscCall(PetscFree(A));
+  PetscCall(VecDestroy(&b));
+  PetscCall(GCVAEDatasetClose(&ds));
+  PetscCall(PetscFinalize());
+  return 0;
+}
