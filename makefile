@@ -15,7 +15,7 @@ LIBDIR   := lib
 BINDIR   := bin
 CFLAGS_GCVAE := -std=gnu11 -O2 -g -fPIC -Wall -Wextra -Wno-unused-parameter -Iinclude $(PETSC_CC_INCLUDES)
 LDRPATH  := -Wl,-rpath,$(TOP)/$(LIBDIR)
-LIBS_GCVAE := $(PETSC_LIB) -lm
+LIBS_GCVAE := $(PETSC_LIB) -lz -lm
 
 # The core library: everything under src/ (network, loss, model I/O, dataset I/O, FSAI).
 CORE_SRC := $(wildcard src/*.c src/nn/*.c)
@@ -36,6 +36,9 @@ include $(wildcard src/*/*.mk)
 # h:N pairs; square_N.msh has N interior vertices (the P1 n). P2 (biharmonic) n:
 # square_24 113, square_66 293, square_102 445, square_243 1029.
 MESH_H   := 0.2:24 0.14:66 0.1:102 0.067:243 0.05:433 0.034:1005 0.025:1781
+
+# keep objects make would otherwise treat as intermediate (and rebuild every time)
+.SECONDARY:
 
 .PHONY: all deps run test meshes clean check-petsc
 all: check-petsc $(LIBDIR)/libgcvae.so $(TOOLS) $(TEST_BIN)
@@ -64,7 +67,7 @@ tests/bin/%: $(OBJDIR)/tests/%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so
 	$(PCC_LINKER) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lgcvae $(LDRPATH) $(LIBS_GCVAE)
 
 # Debian packages; installed only when one is missing (apt needs root).
-DEB_PKGS := petsc-dev libpetsc3.18-dev-examples libhdf5-openmpi-dev libopenblas-dev gmsh python3-matplotlib make gcc
+DEB_PKGS := petsc-dev libpetsc3.18-dev-examples libhdf5-openmpi-dev zlib1g-dev libopenblas-dev gmsh python3-matplotlib valgrind make gcc
 deps:
 	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

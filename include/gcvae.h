@@ -75,6 +75,28 @@ PETSC_EXTERN PetscErrorCode GCVAEDatasetWriterAddSample(GCVAEDatasetWriter, Pets
 PETSC_EXTERN PetscErrorCode GCVAEDatasetWriterFinish(GCVAEDatasetWriter *, PetscInt ntest, const PetscInt test[]);
 PETSC_EXTERN PetscErrorCode GCVAEDatasetWriterAbort(GCVAEDatasetWriter *);
 
+/* ---- Scaling, mask, loss (DESIGN.md section 4) -------------------------- */
+/* A~ = D^{-1/2} A D^{-1/2} (new Mat) and D^{-1/2} (new Vec, may be NULL). Errors for a
+   non-square matrix, NaN/Inf entries, or a diagonal entry <= 0 (naming it). */
+PETSC_EXTERN PetscErrorCode GCVAEScale(Mat A, Mat *At, Vec *dinvsqrt);
+/* Mask of R~ (serial): pattern(A~) plus the `extra` fraction of nnz(A~) of the largest
+   entries of |A~||A~| outside it, in symmetric pairs. M is MATSEQAIJ with A~'s values
+   on pattern(A~) and explicit zeros on the extra entries. */
+PETSC_EXTERN PetscErrorCode GCVAEMaskBuild(Mat At, PetscReal extra, Mat *M);
+/* L(R~) = ||I - R~^T A~ R~||_F^2 / n and dL/dR~ on R~'s pattern (serial, MATSEQAIJ).
+   Create once per pattern (symbolic products); Evaluate reads R~'s current values and
+   writes grad[] in R~'s CSR order (grad may be NULL). */
+typedef struct _n_GCVAELoss *GCVAELoss;
+PETSC_EXTERN PetscErrorCode GCVAELossCreate(Mat At, Mat R, GCVAELoss *);
+PETSC_EXTERN PetscErrorCode GCVAELossEvaluate(GCVAELoss, Mat R, PetscReal *value, PetscScalar grad[]);
+PETSC_EXTERN PetscErrorCode GCVAELossDestroy(GCVAELoss *);
+
+/* Per-matrix optimum: minimise L over R~'s values on its pattern (TAO L-BFGS from
+   R~ = I; options prefix "optimum_"). R~ holds the minimiser on return. */
+PETSC_EXTERN PetscErrorCode GCVAEOptimum(Mat At, Mat R, PetscReal *loss, PetscInt *its);
+/* Make pc a PCSHELL applying M^{-1} = R R^T (y = R (R^T x)); keeps a reference to R. */
+PETSC_EXTERN PetscErrorCode GCVAEPCSetFactor(PC pc, Mat R);
+
 /* ---- Inverse images (training only) -------------------------------------- */
 /* |A^{-1}| of a dense SPD matrix (column-major n x n, overwritten) average-pooled
    to P x P: dense Cholesky (LAPACK potrf/potri). Errors if A is not SPD. */

@@ -517,16 +517,21 @@ PetscErrorCode GCVAEDatasetCreateMat(GCVAEDataset ds, MPI_Comm comm, PetscInt sa
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(ds->hdr.nnz, &values));
   PetscCall(GCVAEDatasetReadValues(ds, sample, values));
-  PetscCall(MatCreate(comm, A));
-  PetscCall(MatSetSizes(*A, PETSC_DECIDE, PETSC_DECIDE, n, n));
+  {
+    /* rows split as PETSC_DECIDE would (the layout is not set up before preallocation) */
+    PetscInt nlocal = PETSC_DECIDE;
+    PetscCall(PetscSplitOwnership(comm, &nlocal, &n));
+    PetscCallMPI(MPI_Scan(&nlocal, &rend, 1, MPIU_INT, MPI_SUM, comm));
+    rstart = rend - nlocal;
+    PetscCall(MatCreate(comm, A));
+    PetscCall(MatSetSizes(*A, nlocal, nlocal, n, n));
+  }
   PetscCall(MatSetType(*A, MATAIJ));
   PetscCall(MatSetFromOptions(*A));
-  PetscCall(MatGetOwnershipRange(*A, &rstart, &rend));
   {
-    /* CSR of the local rows: global column indices, as MatXAIJSetPreallocation/MatSetValues want. */
-    PetscInt *dnz, *onz, cstart, cend;
+    /* diagonal / off-diagonal block counts of the local rows */
+    PetscInt *dnz, *onz, cstart = rstart, cend = rend;
     PetscCall(PetscCalloc2(rend - rstart, &dnz, rend - rstart, &onz));
-    PetscCall(MatGetOwnershipRangeColumn(*A, &cstart, &cend));
     for (PetscInt i = rstart; i < rend; i++)
       for (PetscInt k = ds->rowptr[i]; k < ds->rowptr[i + 1]; k++) {
         if (ds->colind[k] >= cstart && ds->colind[k] < cend) dnz[i - rstart]++;

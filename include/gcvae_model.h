@@ -1,0 +1,106 @@
+/* PCGCVAE model: hyperparameters, the model file, and (model.c) the network. */
+#ifndef GCVAE_MODEL_H
+#define GCVAE_MODEL_H
+
+#include <gcvae.h>
+#include <gcvae_nn.h>
+
+typedef enum {
+  GCVAE_DECODER_GRAPH = 0, /* size-independent: r~_ij = MLP(edge state, h_i, h_j, z) per mask entry */
+  GCVAE_DECODER_CNN   = 1  /* the paper's: [z, g] -> MLP -> transposed convs -> n x n image, fixed n */
+} GCVAEDecoderKind;
+
+#define GCVAE_MODEL_NAME_LEN 256
+
+/* Everything that defines a model's architecture and how it was trained. The model
+   file stores it field by field (little-endian, fixed widths), never as a raw struct. */
+typedef struct {
+  /* architecture */
+  GCVAEDecoderKind decoder;
+  PetscInt node_features;  /* input features per node */
+  PetscInt edge_features;  /* input features per edge / mask entry */
+  PetscInt hidden;         /* width of node and edge states */
+  PetscInt gat_layers;     /* GATv2 layers of the graph encoder */
+  PetscInt heads;          /* attention heads per GATv2 layer (hidden % heads == 0) */
+  PetscInt latent;         /* latent dimension k */
+  PetscInt image_size;     /* P: the CNN encoder's input is the P x P pooled |A^-1| */
+  PetscInt cnn_channels;   /* channels of the CNN encoder / decoder */
+  PetscInt cnn_layers;     /* stride-2 conv layers of the CNN encoder */
+  PetscInt decoder_hidden; /* width of the decoder MLP */
+  PetscInt cnn_n;          /* cnn decoder: the matrix size it generates (0 for graph) */
+  PetscReal mask_extra;    /* mask = pattern(A) + this fraction of nnz(A) (GCVAEMaskBuild) */
+  PetscInt  scaling;       /* 1: Jacobi scaling (the only one so far) */
+  /* training summary */
+  char      family[GCVAE_MODEL_NAME_LEN]; /* dataset family */
+  char      mesh[GCVAE_MODEL_NAME_LEN];   /* dataset mesh */
+  PetscInt  train_n;       /* n of the training matrices */
+  PetscInt  train_samples; /* number of training matrices */
+  PetscInt  epochs;        /* epochs trained */
+  PetscInt  seed;          /* training seed */
+  PetscReal train_loss, test_loss, kl; /* final losses */
+  PetscReal train_seconds; /* wall time of training */
+  PetscInt  nparams;       /* number of float parameters that follow the header */
+} GCVAEModelHeader;
+
+/* ---- modelio.c: the model file --------------------------------------------
+   Layout (all little-endian): magic "PCGCVAE\0" (8 bytes), format version (uint32),
+   endianness marker 0x01020304 (uint32), header length in bytes (uint64), the header
+   fields in the order of GCVAEModelHeader (int64 for PetscInt and enums, float64 for
+   reals, 256-byte zero-padded strings), nparams float32 parameters, and a CRC-32
+   (zlib) of everything before it (uint32). */
+#define GCVAE_MODEL_MAGIC          "PCGCVAE"
+#define GCVAE_MODEL_FORMAT_VERSION 1
+/* Atomic: writes "<path>.tmp" and renames it; on error nothing is left behind. */
+PETSC_EXTERN PetscErrorCode GCVAEModelWrite(const char path[], const GCVAEModelHeader *, const float params[]);
+/* Reads and validates everything (magic, version, endianness, header ranges, size,
+   checksum) and says exactly what is wrong; *params is PetscMalloc'ed (PetscFree it). */
+PETSC_EXTERN PetscErrorCode GCVAEModelRead(MPI_Comm, const char path[], GCVAEModelHeader *, float **params);
+/* Prints the header (PCView, tools). */
+PETSC_EXTERN PetscErrorCode GCVAEModelHeaderView(const GCVAEModelHeader *, PetscViewer);
+
+/* ---- model.c: the network ------------------------------------------------
+   A prepared matrix (GCVAEInput) holds what the network reads from one SPD matrix:
+   the Jacobi-scaled graph (pattern(A~) with self loops), node and edge features,
+   the mask entries with their features, and (training only) the pooled |A^-1|
+   image. The model maps it to r~ on the mask entries (CSR order of the mask):
+   R~ = I + correction, so a model whose last decoder layer is zero is Jacobi. */
+#define GCVAE_NODE_FEATURES 4 /* log a_ii - mean log a, degree / mean degree, sum_j |a~_ij|, (A~^2)_ii */
+#define GCVAE_EDGE_FEATURES 2 /* a~_ij, [i == j] */
+#define GCVAE_MASK_FEATURES 4 /* a~_ij (0 off pattern), (A~^2)_ij, [(i,j) in pattern(A)], [i == j] */
+
+typedef struct _n_GCVAEInput *GCVAEInput;
+typedef struct _n_GCVAEModel *GCVAEModel;
+
+/* Prepare A~ (MATSEQAIJ, unit diagonal, from GCVAEScale) with mask M (GCVAEMaskBuild). */
+PETSC_EXTERN PetscErrorCode GCVAEInputCreate(Mat At, Mat M, GCVAEInput *);
+/* Attach the pooled |A^-1| image (P x P, row-major), copied; needed by GCVAEModelForward in training mode. */
+PETSC_EXTERN PetscErrorCode GCVAEInputSetImage(GCVAEInput, PetscInt P, const float image[]);
+PETSC_EXTERN PetscErrorCode GCVAEInputGetSizes(GCVAEInput, PetscInt *n, PetscInt *mask_nnz);
+PETSC_EXTERN PetscErrorCode GCVAEInputDestroy(GCVAEInput *);
+
+/* A model with hdr's architecture; parameters random (seeded) with the decoder's
+   last layer zero (exactly Jacobi). hdr->nparams is set. */
+PETSC_EXTERN PetscErrorCode GCVAEModelCreate(const GCVAEModelHeader *hdr, PetscInt seed, GCVAEModel *);
+/* Load / save through modelio.c (the loader checks nparams against the architecture). */
+PETSC_EXTERN PetscErrorCode GCVAEModelLoad(MPI_Comm, const char path[], GCVAEModel *);
+PETSC_EXTERN PetscErrorCode GCVAEModelSave(GCVAEModel, const char path[]);
+PETSC_EXTERN PetscErrorCode GCVAEModelDestroy(GCVAEModel *);
+/* The header (architecture + training summary; the caller may update the summary). */
+PETSC_EXTERN PetscErrorCode GCVAEModelGetHeader(GCVAEModel, GCVAEModelHeader **);
+/* The flat parameter buffer (params, grads, AdamW moments), include/gcvae_nn.h. */
+PETSC_EXTERN PetscErrorCode GCVAEModelGetParams(GCVAEModel, NNParamBuffer **);
+
+typedef enum {
+  GCVAE_LATENT_TRAIN  = 0, /* z = mu + sigma eps from the encoders (graph + inverse image) */
+  GCVAE_LATENT_MEAN   = 1, /* inference: z = 0, the prior's mean */
+  GCVAE_LATENT_SAMPLE = 2  /* inference: z = eps ~ N(0, I) given by the caller */
+} GCVAELatentMode;
+/* r (mask_nnz) = r~ on the mask entries; eps (latent) used by TRAIN and SAMPLE; kl
+   (may be NULL) = KL(N(mu, sigma^2) || N(0, I)) in TRAIN mode, 0 otherwise. Saves
+   what GCVAEModelBackward needs (one input at a time). */
+PETSC_EXTERN PetscErrorCode GCVAEModelForward(GCVAEModel, GCVAEInput, GCVAELatentMode, const nnreal eps[], nnreal r[], double *kl);
+/* Accumulates into the parameter gradients: dr (mask_nnz) = dObjective/dr~ and
+   kl_weight = dObjective/dKL, for the last forward (TRAIN mode). */
+PETSC_EXTERN PetscErrorCode GCVAEModelBackward(GCVAEModel, GCVAEInput, const nnreal dr[], double kl_weight);
+
+#endif
