@@ -97,6 +97,13 @@ PETSC_EXTERN PetscErrorCode GCVAEOptimum(Mat At, Mat R, PetscReal *loss, PetscIn
 /* Make pc a PCSHELL applying M^{-1} = R R^T (y = R (R^T x)); keeps a reference to R. */
 PETSC_EXTERN PetscErrorCode GCVAEPCSetFactor(PC pc, Mat R);
 
+/* ---- solve.c: the project's CG ------------------------------------------- */
+/* b uniform in [-1, 1) from seed (PETSCRAND48), the same for any number of processes. */
+PETSC_EXTERN PetscErrorCode GCVAECreateRHS(Mat A, PetscInt seed, Vec *b);
+/* CG (unpreconditioned norm, rtol 1e-5, zero guess) with M^{-1} = R R^T, or Jacobi if
+   R is NULL; iterations and (may be NULL) the converged reason. */
+PETSC_EXTERN PetscErrorCode GCVAESolveCG(Mat A, Mat R, Vec b, PetscInt *its, KSPConvergedReason *reason);
+
 /* ---- Inverse images (training only) -------------------------------------- */
 /* |A^{-1}| of a dense SPD matrix (column-major n x n, overwritten) average-pooled
    to P x P: dense Cholesky (LAPACK potrf/potri). Errors if A is not SPD. */

@@ -103,4 +103,12 @@ PETSC_EXTERN PetscErrorCode GCVAEModelForward(GCVAEModel, GCVAEInput, GCVAELaten
    kl_weight = dObjective/dKL, for the last forward (TRAIN mode). */
 PETSC_EXTERN PetscErrorCode GCVAEModelBackward(GCVAEModel, GCVAEInput, const nnreal dr[], double kl_weight);
 
+/* ---- generate.c: Mat -> R ------------------------------------------------- */
+/* R = D^{-1/2} R~ with R~ = mask M (pattern) carrying the values r (mask CSR order);
+   errors on a non-finite value. */
+PETSC_EXTERN PetscErrorCode GCVAEFactorFromValues(Mat M, const nnreal r[], Vec dinvsqrt, Mat *R);
+/* The whole pipeline for an SPD Mat (MATSEQAIJ): scale (with its input checks), mask
+   (extra < 0: the model's), network in MEAN or SAMPLE mode (eps: latent values), R. */
+PETSC_EXTERN PetscErrorCode GCVAEGenerate(GCVAEModel, Mat A, PetscReal extra, GCVAELatentMode, const nnreal eps[], Mat *R);
+
 #endif

@@ -18,7 +18,7 @@ while IFS= read -r line; do
   cmd=${line#*|}
   [[ "$name" =~ $filter ]] || continue
   start=$(date +%s%N)
-  timeout 900 bash -c "$cmd" > "tests/out/$name.log" 2>&1
+  timeout 900 bash -c "$cmd" > "tests/out/$name.log" 2>&1 < /dev/null  # mpiexec would eat the list
   rc=$?
   ms=$(( ($(date +%s%N) - start) / 1000000 )); t="$((ms / 1000)).$(( (ms % 1000) / 100 ))"
   if [ $rc -eq 0 ]; then pass=$((pass+1)); echo "ok   $name (${t}s)"

@@ -14,7 +14,7 @@ static PetscErrorCode SolveLevel(const char mesh[], PetscInt level, PetscInt deg
   PetscFunctionBeginUser;
   PetscCall(GCVAEMeshLoad(PETSC_COMM_WORLD, mesh, level, &dm));
   PetscCall(GCVAEPoissonSetUp(dm, degree, PETSC_TRUE));
-  PetscCall(GCVAEPoissonSetCoefficient(dm, degree, c));
+  PetscCall(GCVAEFamilySetCoefficient(dm, degree, c));
   PetscCall(SNESCreate(PETSC_COMM_WORLD, &snes));
   PetscCall(SNESSetDM(snes, dm));
   PetscCall(DMPlexSetSNESLocalFEM(dm, NULL, NULL, NULL));
@@ -44,7 +44,7 @@ int main(int argc, char **argv)
 {
   char        mesh[PETSC_MAX_PATH_LEN] = "meshes/square_102.msh";
   PetscInt    levels = 4, degree = 2, fails = 0;
-  PetscReal   contrast = 1e3, omin = 1.8, omax = 2.2, c[64], prev = 0;
+  PetscReal   contrast = 1e3, omin = 1.8, omax = 2.2, c[GCVAE_COEFF_MAX_COUNT], prev = 0;
   PetscRandom rnd;
 
   PetscFunctionBeginUser;

@@ -107,32 +107,6 @@ static PetscErrorCode ProcessOptions(AppCtx *user)
   PetscFunctionReturn(0);
 }
 
-/* b: uniform in [-1, 1) from the seed, the same vector for any number of processes */
-static PetscErrorCode CreateRHS(Mat A, PetscInt seed, Vec *b)
-{
-  PetscRandom  rnd;
-  PetscInt     N, rstart, rend, i;
-  PetscScalar *full, *barr;
-
-  PetscFunctionBeginUser;
-  PetscCall(MatCreateVecs(A, NULL, b));
-  PetscCall(VecGetSize(*b, &N));
-  PetscCall(VecGetOwnershipRange(*b, &rstart, &rend));
-  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
-  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
-  PetscCall(PetscRandomSetInterval(rnd, -1.0, 1.0));
-  PetscCall(PetscRandomSetSeed(rnd, (unsigned long)seed));
-  PetscCall(PetscRandomSeed(rnd));
-  PetscCall(PetscMalloc1(N, &full));
-  for (i = 0; i < N; i++) PetscCall(PetscRandomGetValue(rnd, &full[i]));
-  PetscCall(VecGetArray(*b, &barr));
-  for (i = rstart; i < rend; i++) barr[i - rstart] = full[i];
-  PetscCall(VecRestoreArray(*b, &barr));
-  PetscCall(PetscFree(full));
-  PetscCall(PetscRandomDestroy(&rnd));
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode MatNnz(Mat M, PetscReal *nnz)
 {
   MatInfo info;
@@ -363,7 +337,7 @@ int main(int argc, char **argv)
 
   PetscCall(PetscMalloc1(nuse, &A));
   for (i = 0; i < nuse; i++) PetscCall(GCVAEDatasetCreateMat(ds, PETSC_COMM_WORLD, test[i], &A[i]));
-  PetscCall(CreateRHS(A[0], user.rhs_seed, &b));
+  PetscCall(GCVAECreateRHS(A[0], user.rhs_seed, &b));
   PetscCall(MatNnz(A[0], &nnzA));
 
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "# family %s, mesh %s, n %" PetscInt_FMT ", nnz %.0f, test matrices %" PetscInt_FMT " (of %" PetscInt_FMT "), contrast %g-%g\n", hdr->family, hdr->mesh, hdr->n, nnzA, nuse, ntest, (double)hdr->contrast_min, (double)hdr->contrast_max));

@@ -1,0 +1,53 @@
+/* The CG solve every comparison in the project uses (DESIGN.md section 6): KSPCG,
+   unpreconditioned residual norm, rtol 1e-5, zero initial guess, and a right-hand
+   side drawn from a seed (the same vector for any number of processes). */
+#include <gcvae.h>
+
+PetscErrorCode GCVAECreateRHS(Mat A, PetscInt seed, Vec *b)
+{
+  PetscRandom  rnd;
+  PetscInt     N, rstart, rend;
+  PetscScalar *full, *barr;
+
+  PetscFunctionBegin;
+  PetscCall(MatCreateVecs(A, NULL, b));
+  PetscCall(VecGetSize(*b, &N));
+  PetscCall(VecGetOwnershipRange(*b, &rstart, &rend));
+  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
+  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
+  PetscCall(PetscRandomSetInterval(rnd, -1.0, 1.0));
+  PetscCall(PetscRandomSetSeed(rnd, (unsigned long)seed));
+  PetscCall(PetscRandomSeed(rnd));
+  PetscCall(PetscMalloc1(N, &full));
+  for (PetscInt i = 0; i < N; i++) PetscCall(PetscRandomGetValue(rnd, &full[i]));
+  PetscCall(VecGetArray(*b, &barr));
+  for (PetscInt i = rstart; i < rend; i++) barr[i - rstart] = full[i];
+  PetscCall(VecRestoreArray(*b, &barr));
+  PetscCall(PetscFree(full));
+  PetscCall(PetscRandomDestroy(&rnd));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode GCVAESolveCG(Mat A, Mat R, Vec b, PetscInt *its, KSPConvergedReason *reason)
+{
+  KSP ksp;
+  PC  pc;
+  Vec x;
+
+  PetscFunctionBegin;
+  PetscCall(VecDuplicate(b, &x));
+  PetscCall(KSPCreate(PetscObjectComm((PetscObject)A), &ksp));
+  PetscCall(KSPSetOperators(ksp, A, A));
+  PetscCall(KSPSetType(ksp, KSPCG));
+  PetscCall(KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED));
+  PetscCall(KSPSetTolerances(ksp, 1e-5, PETSC_DEFAULT, PETSC_DEFAULT, 100000));
+  PetscCall(KSPGetPC(ksp, &pc));
+  if (R) PetscCall(GCVAEPCSetFactor(pc, R));
+  else PetscCall(PCSetType(pc, PCJACOBI));
+  PetscCall(KSPSolve(ksp, b, x));
+  PetscCall(KSPGetIterationNumber(ksp, its));
+  if (reason) PetscCall(KSPGetConvergedReason(ksp, reason));
+  PetscCall(KSPDestroy(&ksp));
+  PetscCall(VecDestroy(&x));
+  PetscFunctionReturn(0);
+}
