@@ -25,6 +25,8 @@ TRAIN_SRC := $(filter-out training/datagen.c training/compare.c training/train.c
 TRAIN_OBJ := $(TRAIN_SRC:%.c=$(OBJDIR)/%.o)
 # One tool per main program in training/: gcvae-datagen, gcvae-compare, gcvae-train.
 TOOLS    := $(patsubst training/%.c,$(BINDIR)/gcvae-%,$(wildcard training/datagen.c training/compare.c training/train.c))
+# Tutorials (PETSc style): tutorials/exN.c -> tutorials/exN
+TUTORIALS := $(patsubst %.c,%,$(wildcard tutorials/ex*.c))
 # Every tests/*.c is one test program in tests/bin/.
 TEST_SRC := $(wildcard tests/*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=tests/bin/%)
@@ -41,7 +43,7 @@ MESH_H   := 0.2:24 0.14:66 0.1:102 0.067:243 0.05:433 0.034:1005 0.025:1781
 .SECONDARY:
 
 .PHONY: all deps run test meshes clean check-petsc
-all: check-petsc $(LIBDIR)/libgcvae.so $(TOOLS) $(TEST_BIN)
+all: check-petsc $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so $(TOOLS) $(TEST_BIN) $(TUTORIALS)
 
 check-petsc:
 	@test -f $(PETSC_DIR)/lib/petsc/conf/variables || { echo "PETSc not found at PETSC_DIR=$(PETSC_DIR): run 'make deps' (Debian petsc-dev) or set PETSC_DIR"; exit 1; }
@@ -54,17 +56,25 @@ $(LIBDIR)/libgcvae.so: $(CORE_OBJ)
 	@mkdir -p $(LIBDIR)
 	$(PCC_LINKER) -shared -o $@ $^ $(LIBS_GCVAE)
 
+# The PC plugin: any PETSc program loads it with -dll_append lib/libpcgcvae.so
+PLUGIN_OBJ := $(patsubst %.c,$(OBJDIR)/%.o,$(wildcard petsc-plugin/*.c))
+$(LIBDIR)/libpcgcvae.so: $(PLUGIN_OBJ) $(LIBDIR)/libgcvae.so
+	$(PCC_LINKER) -shared -o $@ $(PLUGIN_OBJ) -L$(LIBDIR) -lgcvae $(LDRPATH) $(LIBS_GCVAE)
+
 $(LIBDIR)/libgcvaetrain.a: $(TRAIN_OBJ)
 	@mkdir -p $(LIBDIR)
 	rm -f $@ && ar rcs $@ $^
 
-$(BINDIR)/gcvae-%: $(OBJDIR)/training/%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so
+$(BINDIR)/gcvae-%: $(OBJDIR)/training/%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so
 	@mkdir -p $(BINDIR)
+	$(PCC_LINKER) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE)
+
+tutorials/ex%: $(OBJDIR)/tutorials/ex%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so
 	$(PCC_LINKER) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lgcvae $(LDRPATH) $(LIBS_GCVAE)
 
-tests/bin/%: $(OBJDIR)/tests/%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so
+tests/bin/%: $(OBJDIR)/tests/%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so
 	@mkdir -p tests/bin
-	$(PCC_LINKER) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lgcvae $(LDRPATH) $(LIBS_GCVAE)
+	$(PCC_LINKER) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE)
 
 # Debian packages; installed only when one is missing (apt needs root).
 DEB_PKGS := petsc-dev libpetsc3.18-dev-examples libhdf5-openmpi-dev zlib1g-dev libopenblas-dev gmsh python3-matplotlib valgrind make gcc
@@ -92,4 +102,4 @@ meshes:
 	  echo "meshes/square_$$n.msh (h = $$h)"; done
 
 clean:
-	rm -rf $(OBJDIR) $(LIBDIR) $(BINDIR) tests/bin tests/out
+	rm -rf $(OBJDIR) $(LIBDIR) $(BINDIR) tests/bin tests/out $(TUTORIALS)

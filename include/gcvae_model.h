@@ -64,7 +64,9 @@ PETSC_EXTERN PetscErrorCode GCVAEModelHeaderView(const GCVAEModelHeader *, Petsc
    the mask entries with their features, and (training only) the pooled |A^-1|
    image. The model maps it to r~ on the mask entries (CSR order of the mask):
    R~ = I + correction, so a model whose last decoder layer is zero is Jacobi. */
-#define GCVAE_NODE_FEATURES 4 /* log a_ii - mean log a, degree / mean degree, sum_j |a~_ij|, (A~^2)_ii */
+/* Node features (src/input.c): log s_i - mean_i log s_i with s_i = sum_j |a~_ij| (a_ii itself
+   is not recoverable from A~, whose diagonal is 1), row nnz / mean row nnz, s_i, (A~^2)_ii. */
+#define GCVAE_NODE_FEATURES 4
 #define GCVAE_EDGE_FEATURES 2 /* a~_ij, [i == j] */
 #define GCVAE_MASK_FEATURES 4 /* a~_ij (0 off pattern), (A~^2)_ij, [(i,j) in pattern(A)], [i == j] */
 
@@ -73,7 +75,8 @@ typedef struct _n_GCVAEModel *GCVAEModel;
 
 /* Prepare A~ (MATSEQAIJ, unit diagonal, from GCVAEScale) with mask M (GCVAEMaskBuild). */
 PETSC_EXTERN PetscErrorCode GCVAEInputCreate(Mat At, Mat M, GCVAEInput *);
-/* Attach the pooled |A^-1| image (P x P, row-major), copied; needed by GCVAEModelForward in training mode. */
+/* Attach the pooled |A^-1| image (P x P, row-major, P = the model's image_size), stored as
+   log(1 + image / mean(image)) (scale-free, O(1)); needed by GCVAEModelForward in training mode. */
 PETSC_EXTERN PetscErrorCode GCVAEInputSetImage(GCVAEInput, PetscInt P, const float image[]);
 PETSC_EXTERN PetscErrorCode GCVAEInputGetSizes(GCVAEInput, PetscInt *n, PetscInt *mask_nnz);
 PETSC_EXTERN PetscErrorCode GCVAEInputDestroy(GCVAEInput *);
@@ -99,8 +102,10 @@ typedef enum {
    (may be NULL) = KL(N(mu, sigma^2) || N(0, I)) in TRAIN mode, 0 otherwise. Saves
    what GCVAEModelBackward needs (one input at a time). */
 PETSC_EXTERN PetscErrorCode GCVAEModelForward(GCVAEModel, GCVAEInput, GCVAELatentMode, const nnreal eps[], nnreal r[], double *kl);
-/* Accumulates into the parameter gradients: dr (mask_nnz) = dObjective/dr~ and
-   kl_weight = dObjective/dKL, for the last forward (TRAIN mode). */
+/* Accumulates into the parameter gradients (the caller zeroes them): dr (mask_nnz) =
+   dObjective/dr~ and kl_weight = dObjective/dKL, for the last forward on this input. After
+   a TRAIN forward every tensor gets a gradient; after MEAN or SAMPLE the latent is fixed,
+   so the inverse encoder and latent MLP get none (kl_weight unused). */
 PETSC_EXTERN PetscErrorCode GCVAEModelBackward(GCVAEModel, GCVAEInput, const nnreal dr[], double kl_weight);
 
 /* ---- generate.c: Mat -> R ------------------------------------------------- */

@@ -13,7 +13,7 @@ import shlex
 import subprocess
 import sys
 
-COLUMNS = ["pc", "its_mean", "its_min", "its_max", "not_converged", "kappa_mean", "setup_ms", "solve_ms", "nnz_ratio"]
+COLUMNS = ["pc", "its_mean", "its_min", "its_max", "not_converged", "kappa_mean", "setup_ms", "solve_ms", "nnz_ratio", "loss"]
 ALL_PCS = ["none", "jacobi", "icc", "ilu", "sor", "parasails", "gamg", "boomeramg", "fsai"]
 failures = []
 
@@ -90,6 +90,17 @@ def main():
     check(number(by["ilu"]["nnz_ratio"]) > 1, "SuperLU ILU(0.12) keeps more than nnz(A)")
     check(by["boomeramg"]["nnz_ratio"] == "-", "hypre nnz unknown: '-'")
     check(number(by["gamg"]["nnz_ratio"]) > 1, "gamg operator complexity > 1")
+    # the loss ||I - R^T A R||_F^2/n of the factor-form rows, '-' elsewhere
+    check(number(by["jacobi"]["loss"]) > number(by["fsai"]["loss"]) > 0, "loss: jacobi (%s) > fsai (%s) > 0" % (by["jacobi"]["loss"], by["fsai"]["loss"]))
+    check(by["icc"]["loss"] == "-" and by["gamg"]["loss"] == "-", "loss '-' for preconditioners not of the form R R^T")
+
+    # the per-matrix optimum of the loss on the mask: below Jacobi's loss, and fewer iterations
+    _, out, _ = run(compare + ["-format", "csv", "-pcs", "jacobi,optimum", "-max_samples", "2"])
+    _, ro = parse_csv(out)
+    bo = {r["pc"]: r for r in ro}
+    check(number(bo["optimum"]["loss"]) < 0.5 * number(bo["jacobi"]["loss"]), "optimum loss (%s) < half of jacobi's (%s)" % (bo["optimum"]["loss"], bo["jacobi"]["loss"]))
+    check(float(bo["optimum"]["its_mean"]) < float(bo["jacobi"]["its_mean"]), "optimum iterations (%s) < jacobi's (%s)" % (bo["optimum"]["its_mean"], bo["jacobi"]["its_mean"]))
+    check(number(bo["optimum"]["nnz_ratio"]) > 1, "optimum nnz(R)/nnz(A) > 1 (mask = pattern + 20%%): %s" % bo["optimum"]["nnz_ratio"])
 
     # pass-through: the command line wins over the row's defaults
     _, out, _ = run(compare + ["-format", "csv", "-pcs", "jacobi", "-ksp_rtol", "1e-8"])

@@ -227,6 +227,12 @@ PetscErrorCode GCVAEBiharmonicSetUp(DM dm, PetscInt degree, PetscReal sigma)
 
   PetscFunctionBegin;
   PetscCheck(sigma > 0, PetscObjectComm((PetscObject)dm), PETSC_ERR_ARG_OUTOFRANGE, "Penalty sigma %g must be > 0", (double)sigma);
+  {
+    /* the edge terms need both cells of every interior edge on one process: serial for now */
+    PetscMPIInt size;
+    PetscCallMPI(MPI_Comm_size(PetscObjectComm((PetscObject)dm), &size));
+    PetscCheck(size == 1, PetscObjectComm((PetscObject)dm), PETSC_ERR_SUP, "The biharmonic (C0 interior penalty) assembly runs on one process; got %d", (int)size);
+  }
   /* P2 on simplices; quadrature of order 6 for f and the manufactured source */
   PetscCall(PetscFECreateLagrange(PetscObjectComm((PetscObject)dm), 2, 1, PETSC_TRUE, 2, 6, &fe));
   PetscCall(PetscObjectSetName((PetscObject)fe, "u"));

@@ -2,15 +2,22 @@ static char help[] = "gcvae-compare: the baseline preconditioners of DESIGN.md s
 Every test matrix is solved with CG (unpreconditioned norm, rtol 1e-5, zero initial guess, the same\n\
 random right-hand side) under each preconditioner; one row per preconditioner.\n\
   -data FILE          dataset written by gcvae-datagen (required)\n\
-  -pcs a,b,...        rows, from: none,jacobi,icc,ilu,sor,parasails,gamg,boomeramg,fsai (default all)\n\
+  -pcs a,b,...        rows, from: none,jacobi,icc,ilu,sor,parasails,gamg,boomeramg,fsai,gcvae,optimum\n\
+                      (default: all but optimum; gcvae needs -model)\n\
+  -model FILE         trained model: the gcvae row (PCGCVAE, -pc_gcvae_* options apply)\n\
+  -extra F            mask of the optimum row: pattern(A) + F nnz(A) (default 0.2, or the model's)\n\
   -format table|csv   output format (default table)\n\
   -max_samples K      use the first K test matrices only\n\
   -droptol T          SuperLU ILU drop tolerance (default 0.12 poisson, 1.2e-4 biharmonic)\n\
   -rhs_seed S         seed of the right-hand side (default 1)\n\
 Any other PETSc option on the command line (e.g. -ksp_rtol 1e-8, -mat_superlu_ilu_droptol 0.05,\n\
--pc_gamg_threshold 0.02) is applied to every row and wins over the row's defaults.\n\n";
+-pc_gamg_threshold 0.02) is applied to every row and wins over the row's defaults.\n\
+The loss column is ||I - R^T A R||_F^2 / n for the rows of factor form M^-1 = R R^T (jacobi: R = D^-1/2,\n\
+fsai: R = G^T, gcvae, optimum: the per-matrix minimiser of that loss on the mask, TAO L-BFGS from Jacobi,\n\
+options -optimum_tao_*); serial only.\n\n";
 
 #include <gcvae.h>
+#include <pcgcvae.h>
 #include <petsctime.h>
 #include <petsc/private/matimpl.h> /* F->data of a SuperLU factor, see SuperLUFactorNnz() */
 #if defined(PETSC_HAVE_SUPERLU) && !defined(PETSC_USE_COMPLEX) && defined(PETSC_USE_REAL_DOUBLE)
@@ -38,6 +45,8 @@ static const Baseline Baselines[] = {
   {"gamg",      "-pc_type gamg", "-pc_type gamg"},
   {"boomeramg", "-pc_type hypre -pc_hypre_type boomeramg", "-pc_type hypre -pc_hypre_type boomeramg"},
   {"fsai",      "-pc_type fsai", "-pc_type fsai"},
+  {"gcvae",     "-pc_type gcvae", "-pc_type gcvae"},  /* + -pc_gcvae_model from -model */
+  {"optimum",   "-pc_type shell", NULL},              /* R set per matrix, see SolveOne() */
 };
 #define NBASELINES ((PetscInt)(sizeof(Baselines) / sizeof(Baselines[0])))
 
@@ -54,6 +63,8 @@ typedef struct {
   PetscLogDouble setup, solve;    /* summed wall times (s) of KSPSetUp and KSPSolve */
   PetscReal      nnz_sum;         /* summed preconditioner nnz / nnz(A) */
   PetscInt       nnz_count;       /* matrices where PETSc could tell the preconditioner's nnz */
+  PetscReal      loss_sum;        /* summed ||I - R^T A R||_F^2 / n (factor-form rows, serial) */
+  PetscInt       loss_count;
 } RowStats;
 
 typedef struct {
@@ -63,6 +74,8 @@ typedef struct {
   PetscReal droptol;                  /* -droptol; <0: the family's default */
   PetscInt  rhs_seed;                 /* -rhs_seed */
   PetscInt  nrows, rows[32];          /* indices into Baselines[], from -pcs */
+  char      model[PETSC_MAX_PATH_LEN]; /* -model: the gcvae row */
+  PetscReal extra;                    /* -extra: mask of the optimum row */
 } AppCtx;
 
 static PetscErrorCode ProcessOptions(AppCtx *user)
@@ -76,12 +89,16 @@ static PetscErrorCode ProcessOptions(AppCtx *user)
   user->max_samples = -1;
   user->droptol     = -1;
   user->rhs_seed    = 1;
+  user->model[0]    = 0;
+  user->extra       = -1;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "gcvae-compare options", NULL);
   PetscCall(PetscOptionsString("-data", "dataset (HDF5) from gcvae-datagen", NULL, user->data, user->data, sizeof(user->data), NULL));
   PetscCall(PetscOptionsString("-format", "table or csv", NULL, format, format, sizeof(format), NULL));
   PetscCall(PetscOptionsInt("-max_samples", "use at most this many test matrices", NULL, user->max_samples, &user->max_samples, NULL));
   PetscCall(PetscOptionsReal("-droptol", "SuperLU ILU drop tolerance", NULL, user->droptol, &user->droptol, NULL));
   PetscCall(PetscOptionsInt("-rhs_seed", "seed of the random right-hand side", NULL, user->rhs_seed, &user->rhs_seed, NULL));
+  PetscCall(PetscOptionsString("-model", "trained model for the gcvae row", NULL, user->model, user->model, sizeof(user->model), NULL));
+  PetscCall(PetscOptionsReal("-extra", "mask extra fraction of the optimum row", NULL, user->extra, &user->extra, NULL));
   PetscCall(PetscOptionsStringArray("-pcs", "preconditioners (rows), comma separated", NULL, names, &nnames, &pcsset));
   PetscOptionsEnd();
 
@@ -98,12 +115,16 @@ static PetscErrorCode ProcessOptions(AppCtx *user)
       PetscCall(PetscStrcasecmp(names[i], Baselines[k].name, &flg));
       if (flg) break;
     }
-    PetscCheck(k < NBASELINES, PETSC_COMM_WORLD, PETSC_ERR_ARG_UNKNOWN_TYPE, "-pcs: unknown preconditioner '%s'; known: none, jacobi, icc, ilu, sor, parasails, gamg, boomeramg, fsai", names[i]);
+    PetscCheck(k < NBASELINES, PETSC_COMM_WORLD, PETSC_ERR_ARG_UNKNOWN_TYPE, "-pcs: unknown preconditioner '%s'; known: none, jacobi, icc, ilu, sor, parasails, gamg, boomeramg, fsai, gcvae, optimum", names[i]);
+    PetscCheck(strcmp(Baselines[k].name, "gcvae") || user->model[0], PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-pcs gcvae needs a trained model: -model FILE");
     user->rows[user->nrows++] = k;
   }
   for (i = 0; i < nnames; i++) PetscCall(PetscFree(names[i]));
-  if (!user->nrows)
-    for (k = 0; k < NBASELINES; k++) user->rows[user->nrows++] = k;
+  if (!user->nrows) /* default: the baselines, and gcvae when a model is given */
+    for (k = 0; k < NBASELINES; k++) {
+      if (!strcmp(Baselines[k].name, "optimum") || (!strcmp(Baselines[k].name, "gcvae") && !user->model[0])) continue;
+      user->rows[user->nrows++] = k;
+    }
   PetscFunctionReturn(0);
 }
 
@@ -148,6 +169,8 @@ static PetscErrorCode SuperLUFactorNnz(Mat F, PetscReal *nnz, PetscBool *known)
 #endif
   PetscFunctionReturn(0);
 }
+
+static PetscErrorCode FactorOf(PC, Mat, Mat *);
 
 /*
    Nonzeros the set-up preconditioner stores, over nnz(A), by the PC type actually in use
@@ -197,8 +220,77 @@ static PetscErrorCode PreconditionerNnz(PC pc, Mat A, PetscReal *ratio, PetscBoo
       PetscCall(MatNnz(Al, &z));
       nnz += z;
     }
-  } else *known = PETSC_FALSE;
+  } else { /* a factor-form preconditioner of ours: nnz(R) */
+    Mat R;
+    PetscCall(FactorOf(pc, A, &R));
+    if (R) PetscCall(MatNnz(R, &nnz));
+    else *known = PETSC_FALSE;
+    PetscCall(MatDestroy(&R));
+  }
   *ratio = nnzA > 0 ? nnz / nnzA : 0;
+  PetscFunctionReturn(0);
+}
+
+/*
+   The factor R of a factor-form preconditioner (M^{-1} = R R^T) as a new Mat, or NULL:
+   jacobi R = D^{-1/2}, fsai R = G^T, gcvae and optimum their R.
+*/
+static PetscErrorCode FactorOf(PC pc, Mat A, Mat *R)
+{
+  PetscBool isjacobi, isfsai, isgcvae, isshell;
+
+  PetscFunctionBeginUser;
+  *R = NULL;
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCJACOBI, &isjacobi));
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCFSAI, &isfsai));
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCGCVAE, &isgcvae));
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCSHELL, &isshell));
+  if (isjacobi) {
+    Vec      d;
+    PetscInt m, N;
+    PetscCall(MatGetLocalSize(A, &m, NULL));
+    PetscCall(MatGetSize(A, &N, NULL));
+    PetscCall(MatCreateVecs(A, &d, NULL));
+    PetscCall(MatGetDiagonal(A, d));
+    PetscCall(VecSqrtAbs(d));
+    PetscCall(VecReciprocal(d));
+    PetscCall(MatCreateAIJ(PetscObjectComm((PetscObject)A), m, m, N, N, 1, NULL, 0, NULL, R));
+    PetscCall(MatDiagonalSet(*R, d, INSERT_VALUES));
+    PetscCall(VecDestroy(&d));
+  } else if (isfsai) {
+    Mat G;
+    PetscCall(PCFSAIGetFactor(pc, &G));
+    PetscCall(MatTranspose(G, MAT_INITIAL_MATRIX, R));
+  } else if (isgcvae) {
+    PetscCall(PCGCVAEGetFactor(pc, R));
+    PetscCall(PetscObjectReference((PetscObject)*R));
+  } else if (isshell) {
+    PetscCall(PetscObjectQuery((PetscObject)pc, "gcvae_compare_R", (PetscObject *)R));
+    if (*R) PetscCall(PetscObjectReference((PetscObject)*R));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The optimum row's PC: R = D^{-1/2} R~ with R~ minimising the loss on the mask */
+static PetscErrorCode SetUpOptimum(PC pc, Mat A, PetscReal extra)
+{
+  Mat       At, M, R;
+  Vec       d;
+  PetscReal loss;
+  PetscInt  its;
+
+  PetscFunctionBeginUser;
+  PetscCall(GCVAEScale(A, &At, &d));
+  PetscCall(GCVAEMaskBuild(At, extra, &M));
+  PetscCall(GCVAEOptimum(At, M, &loss, &its));
+  PetscCall(MatDuplicate(M, MAT_COPY_VALUES, &R));
+  PetscCall(MatDiagonalScale(R, d, NULL));
+  PetscCall(GCVAEPCSetFactor(pc, R));
+  PetscCall(PetscObjectCompose((PetscObject)pc, "gcvae_compare_R", (PetscObject)R));
+  PetscCall(MatDestroy(&R));
+  PetscCall(MatDestroy(&M));
+  PetscCall(MatDestroy(&At));
+  PetscCall(VecDestroy(&d));
   PetscFunctionReturn(0);
 }
 
@@ -206,7 +298,7 @@ static PetscErrorCode PreconditionerNnz(PC pc, Mat A, PetscReal *ratio, PetscBoo
    One solve under the options database in force (the row's, pushed by the caller):
    KSPSetUp (which sets up the PC) and KSPSolve are timed separately.
 */
-static PetscErrorCode SolveOne(Mat A, Vec b, RowStats *st)
+static PetscErrorCode SolveOne(Mat A, Vec b, PetscBool optimum, PetscReal extra, RowStats *st)
 {
   KSP                ksp;
   PC                 pc;
@@ -227,6 +319,10 @@ static PetscErrorCode SolveOne(Mat A, Vec b, RowStats *st)
   PetscCall(KSPSetFromOptions(ksp));
   PetscCallMPI(MPI_Barrier(comm));
   PetscCall(PetscTime(&t0));
+  if (optimum) {
+    PetscCall(KSPGetPC(ksp, &pc));
+    PetscCall(SetUpOptimum(pc, A, extra));
+  }
   PetscCall(KSPSetUp(ksp));
   PetscCall(KSPSetUpOnBlocks(ksp));
   PetscCallMPI(MPI_Barrier(comm));
@@ -257,6 +353,22 @@ static PetscErrorCode SolveOne(Mat A, Vec b, RowStats *st)
     st->nnz_sum += ratio;
     st->nnz_count++;
   }
+  {
+    PetscMPIInt size;
+    Mat         R;
+    PetscCallMPI(MPI_Comm_size(comm, &size));
+    PetscCall(FactorOf(pc, A, &R));
+    if (R && size == 1) { /* scale-invariant: ||I - R^T A R|| = ||I - R~^T A~ R~|| */
+      GCVAELoss l;
+      PetscReal loss;
+      PetscCall(GCVAELossCreate(A, R, &l));
+      PetscCall(GCVAELossEvaluate(l, R, &loss, NULL));
+      PetscCall(GCVAELossDestroy(&l));
+      st->loss_sum += loss;
+      st->loss_count++;
+    }
+    PetscCall(MatDestroy(&R));
+  }
   PetscCall(KSPDestroy(&ksp));
   PetscCall(VecDestroy(&x));
   PetscFunctionReturn(0);
@@ -266,9 +378,9 @@ static PetscErrorCode SolveOne(Mat A, Vec b, RowStats *st)
    A fresh options database for the row: common options, the row's defaults, then the
    user's command line (and PETSC_OPTIONS, option files) on top, so the user wins.
 */
-static PetscErrorCode CreateRowOptions(const char *rowoptions, PetscReal droptol, PetscOptions *opts)
+static PetscErrorCode CreateRowOptions(const char *rowoptions, PetscReal droptol, const char *model, PetscOptions *opts)
 {
-  char   buf[64];
+  char   buf[PETSC_MAX_PATH_LEN + 32];
   int    argc;
   char **args;
 
@@ -280,6 +392,10 @@ static PetscErrorCode CreateRowOptions(const char *rowoptions, PetscReal droptol
     PetscCall(PetscSNPrintf(buf, sizeof(buf), "-mat_superlu_ilu_droptol %g", (double)droptol));
     PetscCall(PetscOptionsInsertString(*opts, buf));
   }
+  if (model) {
+    PetscCall(PetscSNPrintf(buf, sizeof(buf), "-pc_gcvae_model %s", model));
+    PetscCall(PetscOptionsInsertString(*opts, buf));
+  }
   PetscCall(PetscGetArgs(&argc, &args));
   PetscCall(PetscOptionsInsert(*opts, &argc, &args, NULL));
   PetscFunctionReturn(0);
@@ -287,16 +403,17 @@ static PetscErrorCode CreateRowOptions(const char *rowoptions, PetscReal droptol
 
 static PetscErrorCode PrintRow(const AppCtx *user, const char *name, const RowStats *st)
 {
-  char      kappa[32] = "-", nnz[32] = "-";
+  char      kappa[32] = "-", nnz[32] = "-", loss[32] = "-";
   PetscReal n = (PetscReal)st->count;
 
   PetscFunctionBeginUser;
   if (st->kappa_count) PetscCall(PetscSNPrintf(kappa, sizeof(kappa), "%.4g", (double)(st->kappa_sum / st->kappa_count)));
   if (st->nnz_count) PetscCall(PetscSNPrintf(nnz, sizeof(nnz), "%.3f", (double)(st->nnz_sum / st->nnz_count)));
+  if (st->loss_count) PetscCall(PetscSNPrintf(loss, sizeof(loss), "%.4e", (double)(st->loss_sum / st->loss_count)));
   if (user->csv) {
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s,%.2f,%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT ",%s,%.4f,%.4f,%s\n", name, (double)(st->its_sum / n), st->its_min, st->its_max, st->not_converged, kappa, 1e3 * st->setup / n, 1e3 * st->solve / n, nnz));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s,%.2f,%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT ",%s,%.4f,%.4f,%s,%s\n", name, (double)(st->its_sum / n), st->its_min, st->its_max, st->not_converged, kappa, 1e3 * st->setup / n, 1e3 * st->solve / n, nnz, loss));
   } else {
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%-10s %8.1f %6" PetscInt_FMT " %6" PetscInt_FMT " %7" PetscInt_FMT " %10s %10.3f %10.3f %11s\n", name, (double)(st->its_sum / n), st->its_min, st->its_max, st->not_converged, kappa, 1e3 * st->setup / n, 1e3 * st->solve / n, nnz));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%-10s %8.1f %6" PetscInt_FMT " %6" PetscInt_FMT " %7" PetscInt_FMT " %10s %10.3f %10.3f %11s %11s\n", name, (double)(st->its_sum / n), st->its_min, st->its_max, st->not_converged, kappa, 1e3 * st->setup / n, 1e3 * st->solve / n, nnz, loss));
   }
   PetscFunctionReturn(0);
 }
@@ -316,7 +433,7 @@ int main(int argc, char **argv)
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
-  PetscCall(GCVAEInitializePackage());
+  PetscCall(PetscDLLibraryRegister_pcgcvae()); /* gcvae and fsai */
   PetscCall(ProcessOptions(&user));
 
   PetscCall(PetscTestFile(user.data, 'r', &readable));
@@ -342,8 +459,8 @@ int main(int argc, char **argv)
 
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "# family %s, mesh %s, n %" PetscInt_FMT ", nnz %.0f, test matrices %" PetscInt_FMT " (of %" PetscInt_FMT "), contrast %g-%g\n", hdr->family, hdr->mesh, hdr->n, nnzA, nuse, ntest, (double)hdr->contrast_min, (double)hdr->contrast_max));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "# CG, %s unless overridden, rhs seed %" PetscInt_FMT ", ILU drop tolerance %g; times: mean per matrix, after an untimed warm-up solve\n", CommonOptions, user.rhs_seed, (double)droptol));
-  if (user.csv) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "pc,its_mean,its_min,its_max,not_converged,kappa_mean,setup_ms,solve_ms,nnz_ratio\n"));
-  else PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%-10s %8s %6s %6s %7s %10s %10s %10s %11s\n", "pc", "its", "min", "max", "failed", "kappa", "setup(ms)", "solve(ms)", "nnz/nnz(A)"));
+  if (user.csv) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "pc,its_mean,its_min,its_max,not_converged,kappa_mean,setup_ms,solve_ms,nnz_ratio,loss\n"));
+  else PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%-10s %8s %6s %6s %7s %10s %10s %10s %11s %11s\n", "pc", "its", "min", "max", "failed", "kappa", "setup(ms)", "solve(ms)", "nnz/nnz(A)", "loss"));
 
   for (r = 0; r < user.nrows; r++) {
     const Baseline *row = &Baselines[user.rows[r]];
@@ -357,12 +474,16 @@ int main(int argc, char **argv)
     }
     PetscCall(PetscMemzero(&st, sizeof(st)));
     PetscCall(PetscLogStageRegister(row->name, &stage));
-    PetscCall(CreateRowOptions(size > 1 ? row->parallel : row->options, !strcmp(row->name, "ilu") ? droptol : -1, &opts));
+    PetscCall(CreateRowOptions(size > 1 ? row->parallel : row->options, !strcmp(row->name, "ilu") ? droptol : -1, !strcmp(row->name, "gcvae") ? user.model : NULL, &opts));
     PetscCall(PetscOptionsPush(opts));
     PetscCall(PetscLogStagePush(stage));
-    PetscCall(SolveOne(A[0], b, &st)); /* untimed warm-up: first-use costs (libraries, caches) */
-    PetscCall(PetscMemzero(&st, sizeof(st)));
-    for (i = 0; i < nuse; i++) PetscCall(SolveOne(A[i], b, &st));
+    {
+      const PetscBool optimum = (PetscBool)!strcmp(row->name, "optimum");
+      const PetscReal extra   = user.extra >= 0 ? user.extra : 0.2;
+      if (!optimum) PetscCall(SolveOne(A[0], b, optimum, extra, &st)); /* untimed warm-up: first-use costs (libraries, caches) */
+      PetscCall(PetscMemzero(&st, sizeof(st)));
+      for (i = 0; i < nuse; i++) PetscCall(SolveOne(A[i], b, optimum, extra, &st));
+    }
     PetscCall(PetscLogStagePop());
     PetscCall(PetscOptionsPop());
     PetscCall(PetscOptionsDestroy(&opts));

@@ -23,6 +23,12 @@ PetscErrorCode GCVAEMeshLoad(MPI_Comm comm, const char path[], PetscInt refine, 
     PetscCall(DMDestroy(dm));
     *dm = fine;
   }
+  /* mark the boundary before distributing: afterwards the faces between processes
+     also have a single local cell */
+  PetscCall(DMCreateLabel(*dm, "marker"));
+  PetscCall(DMGetLabel(*dm, "marker", &label));
+  PetscCall(DMPlexMarkBoundaryFaces(*dm, 1, label));
+  PetscCall(DMPlexLabelComplete(*dm, label));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   if (size > 1) {
     DM dist = NULL;
@@ -32,10 +38,6 @@ PetscErrorCode GCVAEMeshLoad(MPI_Comm comm, const char path[], PetscInt refine, 
       *dm = dist;
     }
   }
-  PetscCall(DMCreateLabel(*dm, "marker"));
-  PetscCall(DMGetLabel(*dm, "marker", &label));
-  PetscCall(DMPlexMarkBoundaryFaces(*dm, 1, label));
-  PetscCall(DMPlexLabelComplete(*dm, label));
   PetscFunctionReturn(0);
 }
 

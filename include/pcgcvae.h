@@ -1,0 +1,38 @@
+/* PCGCVAE: the learned SPAI preconditioner as a PETSc PC type (lib/libpcgcvae.so). */
+#ifndef PCGCVAE_H
+#define PCGCVAE_H
+
+#include <petscksp.h>
+
+#define PCGCVAE "gcvae"
+
+/* What PCSetUp does when the generated R is worse than Jacobi (probe estimate of ||I - R^T A R||_F). */
+typedef enum {
+  PC_GCVAE_FALLBACK_JACOBI = 0, /* use R = D^{-1/2}, i.e. Jacobi */
+  PC_GCVAE_FALLBACK_ERROR  = 1, /* raise a PETSc error */
+  PC_GCVAE_FALLBACK_NONE   = 2  /* keep the generated R */
+} PCGCVAEFallback;
+PETSC_EXTERN const char *const PCGCVAEFallbacks[];
+
+typedef enum {
+  PC_GCVAE_LATENT_MEAN   = 0, /* z = 0: deterministic R */
+  PC_GCVAE_LATENT_SAMPLE = 1  /* z ~ N(0, I) from the seed */
+} PCGCVAELatent;
+PETSC_EXTERN const char *const PCGCVAELatents[];
+
+PETSC_EXTERN PetscErrorCode PCCreate_GCVAE(PC);
+PETSC_EXTERN PetscErrorCode PCGCVAESetModel(PC, const char[]);
+PETSC_EXTERN PetscErrorCode PCGCVAESetSamples(PC, PetscInt);
+PETSC_EXTERN PetscErrorCode PCGCVAESetSeed(PC, PetscInt);
+PETSC_EXTERN PetscErrorCode PCGCVAESetLatent(PC, PCGCVAELatent);
+PETSC_EXTERN PetscErrorCode PCGCVAESetExtra(PC, PetscReal);
+PETSC_EXTERN PetscErrorCode PCGCVAESetFallback(PC, PCGCVAEFallback);
+/* The factor R (M^{-1} = R R^T) built by PCSetUp, owned by the PC. */
+PETSC_EXTERN PetscErrorCode PCGCVAEGetFactor(PC, Mat *);
+/* Probe estimates of ||I - R^T A R||_F^2 / n for the R in use and for Jacobi, and whether the fallback was taken. */
+PETSC_EXTERN PetscErrorCode PCGCVAEGetProbe(PC, PetscReal *, PetscReal *, PetscBool *);
+
+/* Registers PCGCVAE (and PCFSAI); PETSc calls it when it opens libpcgcvae.so. */
+PETSC_EXTERN PetscErrorCode PetscDLLibraryRegister_pcgcvae(void);
+
+#endif

@@ -1,0 +1,52 @@
+/* From a PETSc Mat to the factor R of M^{-1} = R R^T with a trained model:
+   A -> A~ = D^{-1/2} A D^{-1/2} -> mask -> GCVAE -> r~ on the mask -> R = D^{-1/2} R~.
+   Serial (MATSEQAIJ) for now. */
+#include <gcvae_model.h>
+
+PetscErrorCode GCVAEFactorFromValues(Mat M, const nnreal r[], Vec dinvsqrt, Mat *R)
+{
+  PetscScalar *v;
+  PetscInt     n, nnz;
+  MatInfo      info;
+
+  PetscFunctionBegin;
+  PetscCall(MatDuplicate(M, MAT_DO_NOT_COPY_VALUES, R));
+  PetscCall(MatGetSize(M, &n, NULL));
+  PetscCall(MatGetInfo(M, MAT_LOCAL, &info));
+  nnz = (PetscInt)info.nz_used;
+  PetscCall(MatSeqAIJGetArray(*R, &v));
+  for (PetscInt k = 0; k < nnz; k++) {
+    PetscCheck(PetscIsNormalReal((PetscReal)r[k]) || r[k] == 0, PETSC_COMM_SELF, PETSC_ERR_FP, "The network produced a non-finite entry of R (mask entry %" PetscInt_FMT ")", k);
+    v[k] = r[k];
+  }
+  PetscCall(MatSeqAIJRestoreArray(*R, &v));
+  PetscCall(MatDiagonalScale(*R, dinvsqrt, NULL));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode GCVAEGenerate(GCVAEModel model, Mat A, PetscReal extra, GCVAELatentMode mode, const nnreal eps[], Mat *R)
+{
+  Mat               At, M;
+  Vec               d;
+  GCVAEInput        in;
+  PetscInt          n, mnnz;
+  nnreal           *r;
+  GCVAEModelHeader *hdr;
+
+  PetscFunctionBegin;
+  PetscCheck(mode != GCVAE_LATENT_TRAIN, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "GCVAEGenerate is inference: use GCVAE_LATENT_MEAN or GCVAE_LATENT_SAMPLE");
+  PetscCall(GCVAEModelGetHeader(model, &hdr));
+  PetscCall(GCVAEScale(A, &At, &d));
+  PetscCall(GCVAEMaskBuild(At, extra >= 0 ? extra : hdr->mask_extra, &M));
+  PetscCall(GCVAEInputCreate(At, M, &in));
+  PetscCall(GCVAEInputGetSizes(in, &n, &mnnz));
+  PetscCall(PetscMalloc1(mnnz, &r));
+  PetscCall(GCVAEModelForward(model, in, mode, eps, r, NULL));
+  PetscCall(GCVAEFactorFromValues(M, r, d, R));
+  PetscCall(PetscFree(r));
+  PetscCall(GCVAEInputDestroy(&in));
+  PetscCall(MatDestroy(&M));
+  PetscCall(MatDestroy(&At));
+  PetscCall(VecDestroy(&d));
+  PetscFunctionReturn(0);
+}

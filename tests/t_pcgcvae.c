@@ -1,0 +1,273 @@
+static char help[] = "PCGCVAE: bad inputs give PETSc errors naming the cause, the fallback policy, and\n"
+                     "(with -model FILE) the generated R and CG iterations for serial/MPI comparison.\n"
+                     "  -mode errors|report  -model FILE -mesh FILE\n";
+
+#include <gcvae_model.h>
+#include <pcgcvae.h>
+#include "../training/family.h"
+
+static char last_message[4096];
+
+/* Records the message of the first error of a failing call. */
+static PetscErrorCode RecordError(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+{
+  if (p == PETSC_ERROR_INITIAL && mess) PetscStrncpy(last_message, mess, sizeof(last_message));
+  return n;
+}
+
+/* A P1 Poisson matrix on mesh with a random coefficient */
+static PetscErrorCode PoissonMatrix(MPI_Comm comm, const char mesh[], PetscInt seed, Mat *A)
+{
+  DM          dm;
+  PetscRandom rnd;
+  PetscReal   c[GCVAE_COEFF_MAX_COUNT];
+
+  PetscFunctionBeginUser;
+  PetscCall(GCVAEMeshLoad(comm, mesh, 0, &dm));
+  PetscCall(GCVAEPoissonSetUp(dm, 2, PETSC_FALSE));
+  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
+  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
+  PetscCall(PetscRandomSetSeed(rnd, (unsigned long)seed));
+  PetscCall(PetscRandomSeed(rnd));
+  PetscCall(GCVAECoeffRandom(rnd, 2, 1e3, 1e3, c));
+  PetscCall(PetscRandomDestroy(&rnd));
+  PetscCall(GCVAEFamilySetCoefficient(dm, 2, c));
+  PetscCall(DMCreateMatrix(dm, A));
+  PetscCall(GCVAEPoissonAssemble(dm, *A));
+  PetscCall(DMDestroy(&dm));
+  PetscFunctionReturn(0);
+}
+
+/* PCSetUp with model file and options; returns the error code (0: fine) */
+static PetscErrorCode TrySetUp(Mat A, const char model[], const char options[], PetscErrorCode *ierr)
+{
+  KSP ksp;
+  PC  pc;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsClear(NULL));
+  if (options) PetscCall(PetscOptionsInsertString(NULL, options));
+  PetscCall(KSPCreate(PetscObjectComm((PetscObject)A), &ksp));
+  PetscCall(KSPSetOperators(ksp, A, A));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PCSetType(pc, PCGCVAE));
+  if (model) PetscCall(PCGCVAESetModel(pc, model));
+  last_message[0] = 0;
+  PetscCall(PetscPushErrorHandler(RecordError, NULL));
+  *ierr = KSPSetFromOptions(ksp);
+  if (!*ierr) *ierr = KSPSetUp(ksp);
+  PetscCall(PetscPopErrorHandler());
+  PetscCall(KSPDestroy(&ksp));
+  PetscCall(PetscOptionsClear(NULL));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Expect(Mat A, const char what[], const char model[], const char options[], const char words[], PetscInt *fails)
+{
+  PetscErrorCode ierr;
+  char          *found = NULL;
+
+  PetscFunctionBeginUser;
+  PetscCall(TrySetUp(A, model, options, &ierr));
+  if (ierr) PetscCall(PetscStrstr(last_message, words, &found));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%-4s %-26s %s\n", ierr && found ? "ok" : "FAIL", what, ierr ? last_message : "(no error)"));
+  if (!ierr || !found) (*fails)++;
+  PetscFunctionReturn(0);
+}
+
+/* rank 0 writes, everyone waits */
+static PetscErrorCode WriteBytes(const char path[], const unsigned char *b, size_t len)
+{
+  PetscMPIInt rank;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  if (!rank) {
+    FILE *f = fopen(path, "wb");
+    PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write %s", path);
+    PetscCheck(fwrite(b, 1, len, f) == len && !fclose(f), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s", path);
+  }
+  PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Errors(const char mesh[], const char dir[])
+{
+  Mat              A, B;
+  GCVAEModel       model;
+  GCVAEModelHeader hdr;
+  char             good[PETSC_MAX_PATH_LEN], bad[PETSC_MAX_PATH_LEN], cnn[PETSC_MAX_PATH_LEN];
+  unsigned char   *bytes;
+  size_t           len;
+  PetscInt         fails = 0, n;
+  FILE            *f;
+  PetscMPIInt      rank;
+
+  PetscFunctionBeginUser;
+  PetscCall(PoissonMatrix(PETSC_COMM_WORLD, mesh, 3, &A));
+  PetscCall(MatGetSize(A, &n, NULL));
+  PetscCall(PetscMemzero(&hdr, sizeof(hdr)));
+  hdr.decoder        = GCVAE_DECODER_GRAPH;
+  hdr.node_features  = GCVAE_NODE_FEATURES;
+  hdr.edge_features  = GCVAE_EDGE_FEATURES;
+  hdr.hidden         = 8;
+  hdr.gat_layers     = 2;
+  hdr.heads          = 2;
+  hdr.latent         = 4;
+  hdr.image_size     = 16;
+  hdr.cnn_channels   = 2;
+  hdr.cnn_layers     = 2;
+  hdr.decoder_hidden = 8;
+  hdr.mask_extra     = 0.2;
+  hdr.scaling        = 1;
+  PetscCall(PetscSNPrintf(good, sizeof(good), "%s/good.bin", dir));
+  PetscCall(PetscSNPrintf(bad, sizeof(bad), "%s/bad.bin", dir));
+  PetscCall(PetscSNPrintf(cnn, sizeof(cnn), "%s/cnn.bin", dir));
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  PetscCall(GCVAEModelCreate(&hdr, 1, &model));
+  if (!rank) PetscCall(GCVAEModelSave(model, good)); /* the writer is not collective */
+  PetscCall(GCVAEModelDestroy(&model));
+  hdr.decoder = GCVAE_DECODER_CNN;
+  hdr.cnn_n   = n + 7;
+  PetscCall(GCVAEModelCreate(&hdr, 1, &model));
+  if (!rank) PetscCall(GCVAEModelSave(model, cnn));
+  PetscCall(GCVAEModelDestroy(&model));
+  PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
+
+  f = fopen(good, "rb");
+  PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot read %s", good);
+  fseek(f, 0, SEEK_END);
+  len = (size_t)ftell(f);
+  fseek(f, 0, SEEK_SET);
+  PetscCall(PetscMalloc1(len, &bytes));
+  PetscCheck(fread(bytes, 1, len, f) == len, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read %s", good);
+  fclose(f);
+
+  /* a sane model sets up (an untrained model is Jacobi: no fallback needed, probe equal) */
+  {
+    PetscErrorCode ierr;
+    PetscCall(TrySetUp(A, good, NULL, &ierr));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%-4s %-26s %s\n", ierr ? "FAIL" : "ok", "untrained model sets up", ierr ? last_message : ""));
+    if (ierr) fails++;
+  }
+  PetscCall(Expect(A, "no model given", NULL, NULL, "needs a trained model", &fails));
+  PetscCall(Expect(A, "missing model file", "no/such/model.bin", NULL, "cannot open", &fails));
+  PetscCall(WriteBytes(bad, bytes, len / 2));
+  PetscCall(Expect(A, "truncated file", bad, NULL, "truncated", &fails));
+  bytes[0] ^= 0xff;
+  PetscCall(WriteBytes(bad, bytes, len));
+  PetscCall(Expect(A, "wrong magic", bad, NULL, "not a PCGCVAE model file", &fails));
+  bytes[0] ^= 0xff;
+  bytes[8] = 2; /* format version (little-endian uint32 at byte 8) */
+  PetscCall(WriteBytes(bad, bytes, len));
+  PetscCall(Expect(A, "future version", bad, NULL, "newer than this build reads", &fails));
+  bytes[8] = 1;
+  bytes[len - 100] ^= 0x01;
+  PetscCall(WriteBytes(bad, bytes, len));
+  PetscCall(Expect(A, "one flipped byte", bad, NULL, "checksum mismatch", &fails));
+  bytes[len - 100] ^= 0x01;
+  PetscCall(Expect(A, "cnn model, other n", cnn, NULL, "trained for n", &fails));
+
+  /* matrices */
+  PetscCall(MatCreateAIJ(PETSC_COMM_WORLD, PETSC_DECIDE, PETSC_DECIDE, 10, 12, 1, NULL, 1, NULL, &B));
+  PetscCall(MatAssemblyBegin(B, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(B, MAT_FINAL_ASSEMBLY));
+  PetscCall(Expect(B, "non-square matrix", good, NULL, "square", &fails));
+  PetscCall(MatDestroy(&B));
+  {
+    const PetscReal values[3] = {0.0, -2.0, PETSC_MAX_REAL * 10};
+    const char     *names[3]  = {"zero diagonal", "negative diagonal", "Inf diagonal"};
+    const char     *words[3]  = {"diagonal must be positive", "diagonal must be positive", "NaN or Inf"};
+    for (PetscInt k = 0; k < 3; k++) {
+      PetscInt rstart;
+      PetscCall(MatDuplicate(A, MAT_COPY_VALUES, &B));
+      PetscCall(MatGetOwnershipRange(B, &rstart, NULL));
+      PetscCall(MatSetValue(B, rstart, rstart, values[k], INSERT_VALUES));
+      PetscCall(MatAssemblyBegin(B, MAT_FINAL_ASSEMBLY));
+      PetscCall(MatAssemblyEnd(B, MAT_FINAL_ASSEMBLY));
+      PetscCall(Expect(B, names[k], good, NULL, words[k], &fails));
+      PetscCall(MatDestroy(&B));
+    }
+    PetscCall(MatDuplicate(A, MAT_COPY_VALUES, &B));
+    {
+      PetscInt rstart;
+      PetscCall(MatGetOwnershipRange(B, &rstart, NULL));
+      PetscCall(MatSetValue(B, rstart, rstart, NAN, INSERT_VALUES));
+    }
+    PetscCall(MatAssemblyBegin(B, MAT_FINAL_ASSEMBLY));
+    PetscCall(MatAssemblyEnd(B, MAT_FINAL_ASSEMBLY));
+    PetscCall(Expect(B, "NaN entry", good, NULL, "NaN or Inf", &fails));
+    PetscCall(MatDestroy(&B));
+  }
+  /* options out of range */
+  PetscCall(Expect(A, "samples 0", good, "-pc_gcvae_samples 0", "-pc_gcvae_samples 0 must be in", &fails));
+  PetscCall(Expect(A, "extra 11", good, "-pc_gcvae_extra 11", "-pc_gcvae_extra 11", &fails));
+  PetscCall(Expect(A, "seed -1", good, "-pc_gcvae_seed -1", "-pc_gcvae_seed -1", &fails));
+  PetscCall(Expect(A, "samples 4 with mean latent", good, "-pc_gcvae_samples 4", "use -pc_gcvae_latent sample", &fails));
+  PetscCall(Expect(A, "unknown fallback", good, "-pc_gcvae_fallback maybe", "maybe", &fails));
+  PetscCall(PetscFree(bytes));
+  PetscCall(MatDestroy(&A));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s\n", fails ? "FAIL" : "PASS"));
+  PetscCheck(!fails, PETSC_COMM_WORLD, PETSC_ERR_PLIB, "%" PetscInt_FMT " bad inputs not rejected as expected", fails);
+  PetscFunctionReturn(0);
+}
+
+/* The generated R (norm, nnz, probe) and CG iterations: identical for any number of processes */
+static PetscErrorCode Report(const char mesh[], const char model[], const char options[])
+{
+  Mat                A, R;
+  KSP                ksp;
+  PC                 pc;
+  Vec                b, x;
+  PetscInt           its;
+  PetscReal          nrm, probe, pj;
+  PetscBool          fell;
+  MatInfo            info;
+
+  PetscFunctionBeginUser;
+  PetscCall(PoissonMatrix(PETSC_COMM_WORLD, mesh, 5, &A));
+  if (options) PetscCall(PetscOptionsInsertString(NULL, options));
+  PetscCall(KSPCreate(PETSC_COMM_WORLD, &ksp));
+  PetscCall(KSPSetOperators(ksp, A, A));
+  PetscCall(KSPSetType(ksp, KSPCG));
+  PetscCall(KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED));
+  PetscCall(KSPSetTolerances(ksp, 1e-5, PETSC_DEFAULT, PETSC_DEFAULT, 10000));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PCSetType(pc, PCGCVAE));
+  PetscCall(PCGCVAESetModel(pc, model));
+  PetscCall(KSPSetFromOptions(ksp));
+  PetscCall(KSPSetUp(ksp));
+  PetscCall(GCVAECreateRHS(A, 1, &b));
+  PetscCall(VecDuplicate(b, &x));
+  PetscCall(KSPSolve(ksp, b, x));
+  PetscCall(KSPGetIterationNumber(ksp, &its));
+  PetscCall(PCGCVAEGetFactor(pc, &R));
+  PetscCall(MatNorm(R, NORM_FROBENIUS, &nrm));
+  PetscCall(MatGetInfo(R, MAT_GLOBAL_SUM, &info));
+  PetscCall(PCGCVAEGetProbe(pc, &probe, &pj, &fell));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "its %" PetscInt_FMT " nnzR %.0f normR %.15e probe %.6e jacobi %.6e fallback %d\n", its, info.nz_used, (double)nrm, (double)probe, (double)pj, (int)fell));
+  PetscCall(VecDestroy(&b));
+  PetscCall(VecDestroy(&x));
+  PetscCall(KSPDestroy(&ksp));
+  PetscCall(MatDestroy(&A));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  char      mode[16] = "errors", mesh[PETSC_MAX_PATH_LEN] = "meshes/square_102.msh", model[PETSC_MAX_PATH_LEN] = "", dir[PETSC_MAX_PATH_LEN] = "tests/out", options[1024] = "";
+  PetscBool isreport, hasopt;
+
+  PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  PetscCall(PetscDLLibraryRegister_pcgcvae());
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-mode", mode, sizeof(mode), NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh", mesh, sizeof(mesh), NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-model", model, sizeof(model), NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-dir", dir, sizeof(dir), NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-pc_options", options, sizeof(options), &hasopt));
+  PetscCall(PetscStrcmp(mode, "report", &isreport));
+  if (isreport) PetscCall(Report(mesh, model, hasopt ? options : NULL));
+  else PetscCall(Errors(mesh, dir));
+  PetscCall(PetscFinalize());
+  return 0;
+}

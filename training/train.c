@@ -1,0 +1,467 @@
+static char help[] = "gcvae-train: train a graph-conditioned VAE that generates SPAI factors R (M^-1 = R R^T).\n"
+                     "  -data FILE            dataset from gcvae-datagen (train split trains, test split evaluates)\n"
+                     "  -decoder graph|cnn    size-independent graph decoder, or the paper's CNN decoder (fixed n)\n"
+                     "  -epochs E -o FILE     epochs to train; the model file written at the end\n"
+                     "  -seed S               initialisation, shuffling and latent noise (deterministic)\n"
+                     "  -batch B -lr L -lr_decay G -weight_decay W -clip C -kl_weight K\n"
+                     "                        minibatch of matrices (8), AdamW (1e-3, x0.99 per epoch, 0), gradient\n"
+                     "                        norm clip (1), weight of the KL term (0.1)\n"
+                     "  -hidden D -gat_layers L -heads H -latent K -decoder_hidden D2 -cnn_channels C -cnn_layers L2\n"
+                     "  -image_size P         (from the dataset) -extra F mask extra fraction (0.2)\n"
+                     "  -eval_every N -eval_samples M   mean CG iterations on M test matrices every N epochs (5, 8)\n"
+                     "  -max_train N -max_test N        use only the first N train / test matrices\n"
+                     "  -resume               continue from <o>.ckpt (written after every epoch)\n";
+
+/* One progress line per epoch. After every epoch the model and the AdamW state go to
+   <o>.ckpt and <o>.ckpt.state (each written atomically), so a killed run loses at most
+   the epoch in progress and -resume continues exactly where it stopped: shuffling and
+   latent noise are seeded per epoch, so a resumed run equals an uninterrupted one. */
+#include <gcvae_model.h>
+#include <petsctime.h>
+#include <zlib.h>
+
+typedef struct {
+  char             data[PETSC_MAX_PATH_LEN], out[PETSC_MAX_PATH_LEN], ckpt[PETSC_MAX_PATH_LEN + 16], state[PETSC_MAX_PATH_LEN + 16];
+  GCVAEModelHeader arch;
+  PetscInt         epochs, batch, seed, eval_every, eval_samples, max_train, max_test;
+  PetscReal        lr, lr_decay, weight_decay, clip, kl_weight;
+  PetscBool        resume;
+} AppCtx;
+
+/* One prepared matrix. */
+typedef struct {
+  Mat        A;      /* the dataset matrix (for CG) */
+  Mat        At, M;  /* scaled matrix and mask */
+  Mat        Rt;     /* R~ on the mask: values from the network */
+  Vec        d;      /* D^{-1/2} */
+  GCVAEInput in;
+  GCVAELoss  loss;
+  PetscReal  jacobi; /* loss of R~ = I */
+  PetscInt   mnnz;
+} Sample;
+
+static PetscErrorCode ProcessOptions(AppCtx *ctx)
+{
+  char      decoder[16] = "graph";
+  PetscBool has_data, has_out, graph, cnn;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(ctx, sizeof(*ctx)));
+  ctx->epochs       = 0;
+  ctx->batch        = 8;
+  ctx->seed         = 1;
+  ctx->eval_every   = 5;
+  ctx->eval_samples = 8;
+  ctx->max_train    = -1;
+  ctx->max_test     = -1;
+  ctx->lr           = 1e-3;
+  ctx->lr_decay     = 0.99;
+  ctx->weight_decay = 0;
+  ctx->clip         = 1.0;
+  ctx->kl_weight    = 0.1;
+  ctx->arch.hidden         = 32;
+  ctx->arch.gat_layers     = 4;
+  ctx->arch.heads          = 4;
+  ctx->arch.latent         = 8;
+  ctx->arch.decoder_hidden = 32;
+  ctx->arch.cnn_channels   = 8;
+  ctx->arch.cnn_layers     = 3;
+  ctx->arch.mask_extra     = 0.2;
+  ctx->arch.scaling        = 1;
+  PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "gcvae-train options", NULL);
+  PetscCall(PetscOptionsString("-data", "dataset", NULL, ctx->data, ctx->data, sizeof(ctx->data), &has_data));
+  PetscCall(PetscOptionsString("-o", "output model file", NULL, ctx->out, ctx->out, sizeof(ctx->out), &has_out));
+  PetscCall(PetscOptionsString("-decoder", "graph or cnn", NULL, decoder, decoder, sizeof(decoder), NULL));
+  PetscCall(PetscOptionsInt("-epochs", "epochs", NULL, ctx->epochs, &ctx->epochs, NULL));
+  PetscCall(PetscOptionsInt("-batch", "matrices per minibatch", NULL, ctx->batch, &ctx->batch, NULL));
+  PetscCall(PetscOptionsInt("-seed", "seed", NULL, ctx->seed, &ctx->seed, NULL));
+  PetscCall(PetscOptionsReal("-lr", "AdamW learning rate", NULL, ctx->lr, &ctx->lr, NULL));
+  PetscCall(PetscOptionsReal("-lr_decay", "learning rate factor per epoch", NULL, ctx->lr_decay, &ctx->lr_decay, NULL));
+  PetscCall(PetscOptionsReal("-weight_decay", "AdamW weight decay", NULL, ctx->weight_decay, &ctx->weight_decay, NULL));
+  PetscCall(PetscOptionsReal("-clip", "gradient norm clip", NULL, ctx->clip, &ctx->clip, NULL));
+  PetscCall(PetscOptionsReal("-kl_weight", "weight of the KL term", NULL, ctx->kl_weight, &ctx->kl_weight, NULL));
+  PetscCall(PetscOptionsInt("-hidden", "width of node states", NULL, ctx->arch.hidden, &ctx->arch.hidden, NULL));
+  PetscCall(PetscOptionsInt("-gat_layers", "GATv2 layers", NULL, ctx->arch.gat_layers, &ctx->arch.gat_layers, NULL));
+  PetscCall(PetscOptionsInt("-heads", "attention heads", NULL, ctx->arch.heads, &ctx->arch.heads, NULL));
+  PetscCall(PetscOptionsInt("-latent", "latent dimension", NULL, ctx->arch.latent, &ctx->arch.latent, NULL));
+  PetscCall(PetscOptionsInt("-decoder_hidden", "decoder MLP width", NULL, ctx->arch.decoder_hidden, &ctx->arch.decoder_hidden, NULL));
+  PetscCall(PetscOptionsInt("-cnn_channels", "CNN channels", NULL, ctx->arch.cnn_channels, &ctx->arch.cnn_channels, NULL));
+  PetscCall(PetscOptionsInt("-cnn_layers", "CNN layers", NULL, ctx->arch.cnn_layers, &ctx->arch.cnn_layers, NULL));
+  PetscCall(PetscOptionsReal("-extra", "mask extra fraction", NULL, ctx->arch.mask_extra, &ctx->arch.mask_extra, NULL));
+  PetscCall(PetscOptionsInt("-eval_every", "epochs between CG evaluations", NULL, ctx->eval_every, &ctx->eval_every, NULL));
+  PetscCall(PetscOptionsInt("-eval_samples", "test matrices in a CG evaluation", NULL, ctx->eval_samples, &ctx->eval_samples, NULL));
+  PetscCall(PetscOptionsInt("-max_train", "use the first N train matrices", NULL, ctx->max_train, &ctx->max_train, NULL));
+  PetscCall(PetscOptionsInt("-max_test", "use the first N test matrices", NULL, ctx->max_test, &ctx->max_test, NULL));
+  PetscCall(PetscOptionsBool("-resume", "continue from the checkpoint", NULL, ctx->resume, &ctx->resume, NULL));
+  PetscOptionsEnd();
+  PetscCheck(has_data, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Missing -data FILE");
+  PetscCheck(has_out, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Missing -o FILE");
+  PetscCall(PetscStrcmp(decoder, "graph", &graph));
+  PetscCall(PetscStrcmp(decoder, "cnn", &cnn));
+  PetscCheck(graph || cnn, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-decoder %s: use graph or cnn", decoder);
+  ctx->arch.decoder = cnn ? GCVAE_DECODER_CNN : GCVAE_DECODER_GRAPH;
+  PetscCheck(ctx->epochs > 0, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-epochs %" PetscInt_FMT " must be > 0", ctx->epochs);
+  PetscCheck(ctx->batch > 0, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-batch %" PetscInt_FMT " must be > 0", ctx->batch);
+  PetscCheck(ctx->lr > 0 && ctx->lr_decay > 0 && ctx->lr_decay <= 1, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-lr must be > 0 and -lr_decay in (0, 1]");
+  PetscCheck(ctx->clip > 0 && ctx->kl_weight >= 0 && ctx->weight_decay >= 0, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-clip must be > 0, -kl_weight and -weight_decay >= 0");
+  PetscCheck(ctx->eval_every > 0, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-eval_every must be > 0");
+  PetscCall(PetscSNPrintf(ctx->ckpt, sizeof(ctx->ckpt), "%s.ckpt", ctx->out));
+  PetscCall(PetscSNPrintf(ctx->state, sizeof(ctx->state), "%s.ckpt.state", ctx->out));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SamplePrepare(GCVAEDataset ds, PetscInt idx, PetscReal extra, PetscBool image, Sample *s)
+{
+  const GCVAEDatasetHeader *h;
+
+  PetscFunctionBeginUser;
+  PetscCall(GCVAEDatasetGetHeader(ds, &h));
+  PetscCall(GCVAEDatasetCreateMat(ds, PETSC_COMM_SELF, idx, &s->A));
+  PetscCall(GCVAEScale(s->A, &s->At, &s->d));
+  PetscCall(GCVAEMaskBuild(s->At, extra, &s->M));
+  PetscCall(GCVAEInputCreate(s->At, s->M, &s->in));
+  if (image) {
+    float *img;
+    PetscCall(PetscMalloc1(h->image_size * h->image_size, &img));
+    PetscCall(GCVAEDatasetReadImage(ds, idx, img));
+    PetscCall(GCVAEInputSetImage(s->in, h->image_size, img));
+    PetscCall(PetscFree(img));
+  }
+  PetscCall(GCVAEInputGetSizes(s->in, NULL, &s->mnnz));
+  PetscCall(MatDuplicate(s->M, MAT_COPY_VALUES, &s->Rt));
+  { /* R~ = I: the Jacobi loss, by which this matrix's loss is normalised */
+    PetscScalar    *v;
+    const PetscInt *ri, *rj;
+    PetscInt        n;
+    PetscBool       done;
+    PetscCall(MatGetRowIJ(s->Rt, 0, PETSC_FALSE, PETSC_FALSE, &n, &ri, &rj, &done));
+    PetscCall(MatSeqAIJGetArray(s->Rt, &v));
+    for (PetscInt i = 0; i < n; i++)
+      for (PetscInt k = ri[i]; k < ri[i + 1]; k++) v[k] = (rj[k] == i);
+    PetscCall(MatSeqAIJRestoreArray(s->Rt, &v));
+    PetscCall(MatRestoreRowIJ(s->Rt, 0, PETSC_FALSE, PETSC_FALSE, &n, &ri, &rj, &done));
+  }
+  PetscCall(GCVAELossCreate(s->At, s->Rt, &s->loss));
+  PetscCall(GCVAELossEvaluate(s->loss, s->Rt, &s->jacobi, NULL));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SampleDestroy(Sample *s)
+{
+  PetscFunctionBeginUser;
+  PetscCall(GCVAELossDestroy(&s->loss));
+  PetscCall(GCVAEInputDestroy(&s->in));
+  PetscCall(MatDestroy(&s->Rt));
+  PetscCall(MatDestroy(&s->M));
+  PetscCall(MatDestroy(&s->At));
+  PetscCall(MatDestroy(&s->A));
+  PetscCall(VecDestroy(&s->d));
+  PetscFunctionReturn(0);
+}
+
+/* r -> R~'s values, then the loss (and, if grad != NULL, dL/dr~ in mask order) */
+static PetscErrorCode SampleLoss(Sample *s, const nnreal r[], PetscReal *L, PetscScalar grad[])
+{
+  PetscScalar *v;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatSeqAIJGetArray(s->Rt, &v));
+  for (PetscInt k = 0; k < s->mnnz; k++) v[k] = r[k];
+  PetscCall(MatSeqAIJRestoreArray(s->Rt, &v));
+  PetscCall(GCVAELossEvaluate(s->loss, s->Rt, L, grad));
+  PetscFunctionReturn(0);
+}
+
+/* Fisher-Yates with a generator seeded by (seed, epoch): reproducible on resume */
+static PetscErrorCode Shuffle(PetscInt seed, PetscInt epoch, PetscInt n, PetscInt perm[])
+{
+  PetscRandom rnd;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
+  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
+  PetscCall(PetscRandomSetSeed(rnd, (unsigned long)(1000003 * seed + epoch)));
+  PetscCall(PetscRandomSeed(rnd));
+  for (PetscInt i = 0; i < n; i++) perm[i] = i;
+  for (PetscInt i = n - 1; i > 0; i--) {
+    PetscReal u;
+    PetscInt  j, t;
+    PetscCall(PetscRandomGetValueReal(rnd, &u));
+    j       = PetscMin((PetscInt)(u * (i + 1)), i);
+    t       = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+  PetscCall(PetscRandomDestroy(&rnd));
+  PetscFunctionReturn(0);
+}
+
+/* Standard normal values (Box-Muller) */
+static PetscErrorCode Gaussian(PetscRandom rnd, PetscInt k, nnreal eps[])
+{
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < k; i++) {
+    PetscReal u1, u2;
+    PetscCall(PetscRandomGetValueReal(rnd, &u1));
+    PetscCall(PetscRandomGetValueReal(rnd, &u2));
+    eps[i] = (nnreal)(PetscSqrtReal(-2 * PetscLogReal(1 - u1)) * PetscCosReal(2 * PETSC_PI * u2));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* ---- the AdamW state beside the checkpoint ---------------------------------
+   "GCVAEST1", epoch, step, nparams (int64 each), m, v (float32 [nparams]), crc32. */
+static PetscErrorCode StateWrite(const char path[], PetscInt epoch, const NNParamBuffer *p)
+{
+  char     tmp[PETSC_MAX_PATH_LEN + 24];
+  FILE    *f;
+  int64_t  hdr[3] = {epoch, p->step, (int64_t)p->count};
+  uLong    crc    = crc32(0L, Z_NULL, 0);
+  float   *buf;
+  uint32_t c;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
+  PetscCall(PetscMalloc1(2 * p->count, &buf));
+  for (size_t i = 0; i < p->count; i++) {
+    buf[i]            = (float)p->m[i];
+    buf[p->count + i] = (float)p->v[i];
+  }
+  f = fopen(tmp, "wb");
+  PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the training state %s", tmp);
+  crc = crc32(crc, (const Bytef *)"GCVAEST1", 8);
+  crc = crc32(crc, (const Bytef *)hdr, sizeof(hdr));
+  crc = crc32(crc, (const Bytef *)buf, (uInt)(2 * p->count * sizeof(float)));
+  c   = (uint32_t)crc;
+  if (fwrite("GCVAEST1", 1, 8, f) != 8 || fwrite(hdr, sizeof(hdr), 1, f) != 1 || fwrite(buf, sizeof(float), 2 * p->count, f) != 2 * p->count || fwrite(&c, 4, 1, f) != 1 || fclose(f)) {
+    (void)unlink(tmp);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write the training state %s", tmp);
+  }
+  PetscCall(PetscFree(buf));
+  PetscCheck(!rename(tmp, path), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot rename %s to %s", tmp, path);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode StateRead(const char path[], PetscInt *epoch, NNParamBuffer *p)
+{
+  FILE    *f = fopen(path, "rb");
+  char     magic[8];
+  int64_t  hdr[3];
+  float   *buf;
+  uint32_t c;
+  uLong    crc = crc32(0L, Z_NULL, 0);
+
+  PetscFunctionBeginUser;
+  PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "-resume: cannot open the training state %s", path);
+  PetscCheck(fread(magic, 1, 8, f) == 8 && !memcmp(magic, "GCVAEST1", 8) && fread(hdr, sizeof(hdr), 1, f) == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-resume: %s is not a training state file", path);
+  PetscCheck(hdr[2] == (int64_t)p->count, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-resume: %s holds %lld parameters, the checkpoint's model %zu", path, (long long)hdr[2], p->count);
+  PetscCall(PetscMalloc1(2 * p->count, &buf));
+  PetscCheck(fread(buf, sizeof(float), 2 * p->count, f) == 2 * p->count && fread(&c, 4, 1, f) == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-resume: %s is truncated", path);
+  fclose(f);
+  crc = crc32(crc, (const Bytef *)"GCVAEST1", 8);
+  crc = crc32(crc, (const Bytef *)hdr, sizeof(hdr));
+  crc = crc32(crc, (const Bytef *)buf, (uInt)(2 * p->count * sizeof(float)));
+  PetscCheck((uint32_t)crc == c, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-resume: %s: checksum mismatch, the file is corrupt", path);
+  for (size_t i = 0; i < p->count; i++) {
+    p->m[i] = buf[i];
+    p->v[i] = buf[p->count + i];
+  }
+  p->step = (int)hdr[1];
+  *epoch  = (PetscInt)hdr[0];
+  PetscCall(PetscFree(buf));
+  PetscFunctionReturn(0);
+}
+
+/* crc32 of the parameters as float32: a fingerprint to compare runs */
+static uint32_t ParamsFingerprint(const NNParamBuffer *p)
+{
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (size_t i = 0; i < p->count; i++) {
+    float x = (float)p->params[i];
+    crc     = crc32(crc, (const Bytef *)&x, sizeof(x));
+  }
+  return (uint32_t)crc;
+}
+
+/* Mean loss and mean loss / Jacobi loss over samples (MEAN latent) */
+static PetscErrorCode Evaluate(GCVAEModel model, PetscInt ns, Sample s[], nnreal *r, PetscReal *L, PetscReal *Lrel)
+{
+  PetscFunctionBeginUser;
+  *L    = 0;
+  *Lrel = 0;
+  for (PetscInt i = 0; i < ns; i++) {
+    PetscReal l;
+    PetscCall(GCVAEModelForward(model, s[i].in, GCVAE_LATENT_MEAN, NULL, r, NULL));
+    PetscCall(SampleLoss(&s[i], r, &l, NULL));
+    *L += l / ns;
+    *Lrel += l / s[i].jacobi / ns;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Mean CG iterations with the model's R (MEAN latent) and with Jacobi */
+static PetscErrorCode EvaluateCG(GCVAEModel model, PetscInt ns, Sample s[], nnreal *r, PetscReal *its_model, PetscReal *its_jacobi)
+{
+  Vec b;
+
+  PetscFunctionBeginUser;
+  *its_model  = 0;
+  *its_jacobi = 0;
+  if (!ns) PetscFunctionReturn(0);
+  PetscCall(GCVAECreateRHS(s[0].A, 1, &b));
+  for (PetscInt i = 0; i < ns; i++) {
+    Mat      R;
+    PetscInt its;
+    PetscCall(GCVAEModelForward(model, s[i].in, GCVAE_LATENT_MEAN, NULL, r, NULL));
+    PetscCall(GCVAEFactorFromValues(s[i].M, r, s[i].d, &R));
+    PetscCall(GCVAESolveCG(s[i].A, R, b, &its, NULL));
+    *its_model += (PetscReal)its / ns;
+    PetscCall(GCVAESolveCG(s[i].A, NULL, b, &its, NULL));
+    *its_jacobi += (PetscReal)its / ns;
+    PetscCall(MatDestroy(&R));
+  }
+  PetscCall(VecDestroy(&b));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  AppCtx                    ctx;
+  GCVAEDataset              ds;
+  const GCVAEDatasetHeader *dh;
+  const PetscInt           *train_idx, *test_idx;
+  PetscInt                  ntrain, ntest, start = 0, *perm, maxm = 0;
+  Sample                   *train, *test;
+  GCVAEModel                model;
+  GCVAEModelHeader         *mh;
+  NNParamBuffer            *P;
+  nnreal                   *r, *dr, *eps;
+  PetscScalar              *grad;
+  PetscLogDouble            t0, t1, tprev = 0;
+  PetscReal                 test_L = 0, train_L = 0, kl_mean = 0;
+  PetscMPIInt               size;
+
+  PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  PetscCheck(size == 1, PETSC_COMM_WORLD, PETSC_ERR_SUP, "gcvae-train runs on one process (threaded BLAS)");
+  PetscCall(ProcessOptions(&ctx));
+  PetscCall(PetscTime(&t0));
+  PetscCall(GCVAEDatasetOpen(PETSC_COMM_SELF, ctx.data, &ds));
+  PetscCall(GCVAEDatasetGetHeader(ds, &dh));
+  PetscCall(GCVAEDatasetGetSplit(ds, GCVAE_SPLIT_TRAIN, &ntrain, &train_idx));
+  PetscCall(GCVAEDatasetGetSplit(ds, GCVAE_SPLIT_TEST, &ntest, &test_idx));
+  if (ctx.max_train >= 0) ntrain = PetscMin(ntrain, ctx.max_train);
+  if (ctx.max_test >= 0) ntest = PetscMin(ntest, ctx.max_test);
+  PetscCheck(ntrain > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s has no training matrices", ctx.data);
+
+  /* the model: from the checkpoint, or new */
+  if (ctx.resume) {
+    PetscInt epoch = -1;
+    PetscCall(GCVAEModelLoad(PETSC_COMM_SELF, ctx.ckpt, &model));
+    PetscCall(GCVAEModelGetParams(model, &P));
+    PetscCall(StateRead(ctx.state, &epoch, P));
+    PetscCall(GCVAEModelGetHeader(model, &mh));
+    PetscCheck(epoch == mh->epochs, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-resume: %s is at epoch %" PetscInt_FMT " but %s at epoch %" PetscInt_FMT, ctx.ckpt, mh->epochs, ctx.state, epoch);
+    start         = epoch;
+    tprev         = mh->train_seconds;
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: resuming from %s after epoch %" PetscInt_FMT " (its architecture, not the command line's)\n", ctx.ckpt, start));
+  } else {
+    ctx.arch.node_features = GCVAE_NODE_FEATURES;
+    ctx.arch.edge_features = GCVAE_EDGE_FEATURES;
+    ctx.arch.image_size    = dh->image_size;
+    ctx.arch.cnn_n         = ctx.arch.decoder == GCVAE_DECODER_CNN ? dh->n : 0;
+    PetscCall(GCVAEModelCreate(&ctx.arch, ctx.seed, &model));
+    PetscCall(GCVAEModelGetHeader(model, &mh));
+    PetscCall(GCVAEModelGetParams(model, &P));
+  }
+  PetscCall(PetscStrncpy(mh->family, dh->family, sizeof(mh->family)));
+  PetscCall(PetscStrncpy(mh->mesh, dh->mesh, sizeof(mh->mesh)));
+  mh->train_n       = dh->n;
+  mh->train_samples = ntrain;
+  mh->seed          = ctx.seed;
+  PetscCheck(mh->decoder != GCVAE_DECODER_CNN || mh->cnn_n == dh->n, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "The checkpoint's cnn decoder is for n = %" PetscInt_FMT ", the dataset has n = %" PetscInt_FMT, mh->cnn_n, dh->n);
+
+  /* prepare every matrix once */
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s (%s, n = %" PetscInt_FMT "), %" PetscInt_FMT " train / %" PetscInt_FMT " test matrices, decoder %s, %" PetscInt_FMT " parameters\n", ctx.data, dh->family, dh->n, ntrain, ntest, mh->decoder == GCVAE_DECODER_CNN ? "cnn" : "graph", mh->nparams));
+  PetscCall(PetscCalloc2(ntrain, &train, ntest, &test));
+  for (PetscInt i = 0; i < ntrain; i++) {
+    PetscCall(SamplePrepare(ds, train_idx[i], mh->mask_extra, PETSC_TRUE, &train[i]));
+    maxm = PetscMax(maxm, train[i].mnnz);
+  }
+  for (PetscInt i = 0; i < ntest; i++) {
+    PetscCall(SamplePrepare(ds, test_idx[i], mh->mask_extra, PETSC_FALSE, &test[i]));
+    maxm = PetscMax(maxm, test[i].mnnz);
+  }
+  PetscCall(PetscTime(&t1));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: matrices prepared in %.1f s\n", t1 - t0));
+  PetscCall(PetscMalloc4(maxm, &r, maxm, &dr, maxm, &grad, mh->latent, &eps));
+  PetscCall(PetscMalloc1(ntrain, &perm));
+
+  for (PetscInt epoch = start; epoch < ctx.epochs; epoch++) {
+    const nnreal lr = (nnreal)(ctx.lr * PetscPowReal(ctx.lr_decay, (PetscReal)epoch));
+    PetscRandom  noise;
+    PetscReal    sumL = 0, sumRel = 0, sumKL = 0, test_rel = 0;
+    PetscLogDouble te0, te1;
+
+    PetscCall(PetscTime(&te0));
+    PetscCall(Shuffle(ctx.seed, epoch, ntrain, perm));
+    PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &noise));
+    PetscCall(PetscRandomSetType(noise, PETSCRAND48));
+    PetscCall(PetscRandomSetSeed(noise, (unsigned long)(7919 * ctx.seed + 104729 * epoch + 1)));
+    PetscCall(PetscRandomSeed(noise));
+    for (PetscInt b0 = 0; b0 < ntrain; b0 += ctx.batch) {
+      const PetscInt nb = PetscMin(ctx.batch, ntrain - b0);
+      nn_params_zero_grad(P);
+      for (PetscInt q = b0; q < b0 + nb; q++) {
+        Sample   *s = &train[perm[q]];
+        PetscReal L;
+        double    kl;
+        PetscCall(Gaussian(noise, mh->latent, eps));
+        PetscCall(GCVAEModelForward(model, s->in, GCVAE_LATENT_TRAIN, eps, r, &kl));
+        PetscCall(SampleLoss(s, r, &L, grad));
+        /* objective of the batch: mean over its matrices of L / L_jacobi + kl_weight KL */
+        for (PetscInt k = 0; k < s->mnnz; k++) dr[k] = (nnreal)(PetscRealPart(grad[k]) / (s->jacobi * nb));
+        PetscCall(GCVAEModelBackward(model, s->in, dr, ctx.kl_weight / nb));
+        sumL += L;
+        sumRel += L / s->jacobi;
+        sumKL += kl;
+      }
+      (void)nn_clip_grad_norm(P->grads, P->count, (nnreal)ctx.clip);
+      PetscCall(nn_params_adamw_step(P, lr, 0.9, 0.999, 1e-8, (nnreal)ctx.weight_decay));
+    }
+    PetscCall(PetscRandomDestroy(&noise));
+    train_L = sumL / ntrain;
+    kl_mean = sumKL / ntrain;
+    if (ntest) PetscCall(Evaluate(model, ntest, test, r, &test_L, &test_rel));
+    PetscCall(PetscTime(&te1));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "epoch %4" PetscInt_FMT "  train loss %.5e (x jacobi %.4f)  KL %.4e  test loss %.5e (x jacobi %.4f)  lr %.2e  %.1f s", epoch + 1, (double)train_L, (double)(sumRel / ntrain), (double)kl_mean, (double)test_L, (double)test_rel, (double)lr, te1 - te0));
+    if ((epoch + 1) % ctx.eval_every == 0 || epoch + 1 == ctx.epochs) {
+      PetscReal im, ij;
+      PetscCall(EvaluateCG(model, PetscMin(ntest, ctx.eval_samples), test, r, &im, &ij));
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "  CG its %.1f (jacobi %.1f)", (double)im, (double)ij));
+    }
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "\n"));
+    /* checkpoint: state first, then the model whose header says the epoch */
+    mh->epochs        = epoch + 1;
+    mh->train_loss    = train_L;
+    mh->test_loss     = test_L;
+    mh->kl            = kl_mean;
+    mh->train_seconds = tprev + (te1 - t0);
+    PetscCall(StateWrite(ctx.state, epoch + 1, P));
+    PetscCall(GCVAEModelSave(model, ctx.ckpt));
+  }
+  PetscCall(PetscTime(&t1));
+  mh->train_seconds = tprev + (t1 - t0);
+  PetscCall(GCVAEModelSave(model, ctx.out));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: wrote %s after %" PetscInt_FMT " epochs, %.1f s; parameters fingerprint %08x\n", ctx.out, mh->epochs, mh->train_seconds, ParamsFingerprint(P)));
+
+  for (PetscInt i = 0; i < ntrain; i++) PetscCall(SampleDestroy(&train[i]));
+  for (PetscInt i = 0; i < ntest; i++) PetscCall(SampleDestroy(&test[i]));
+  PetscCall(PetscFree2(train, test));
+  PetscCall(PetscFree4(r, dr, grad, eps));
+  PetscCall(PetscFree(perm));
+  PetscCall(GCVAEModelDestroy(&model));
+  PetscCall(GCVAEDatasetClose(&ds));
+  PetscCall(PetscFinalize());
+  return 0;
+}

@@ -1,0 +1,110 @@
+static char help[] = "P1 Poisson -div(f grad u) = g on a gmsh mesh of the unit square (DMPlex + PetscFE),\n"
+                     "u = sin(pi x) sin(pi y), f = exp(p) with a random polynomial p, solved by CG with any PC:\n"
+                     "try -dll_append lib/libpcgcvae.so -pc_type gcvae -pc_gcvae_model models/poisson.bin\n"
+                     "  -mesh FILE      gmsh mesh (default meshes/square_433.msh)\n"
+                     "  -refine R       uniform refinements of the mesh (0)\n"
+                     "  -contrast C     max f / min f (1e3)\n"
+                     "  -coeff_seed S   seed of the coefficient (1)\n";
+
+#include "../training/family.h"
+
+typedef struct {
+  char      mesh[PETSC_MAX_PATH_LEN];
+  PetscInt  refine, seed;
+  PetscReal contrast;
+} AppCtx;
+
+static PetscErrorCode ProcessOptions(MPI_Comm comm, AppCtx *user)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscStrncpy(user->mesh, "meshes/square_433.msh", sizeof(user->mesh)));
+  user->refine   = 0;
+  user->seed     = 1;
+  user->contrast = 1e3;
+  PetscOptionsBegin(comm, "", "Poisson tutorial options", "");
+  PetscCall(PetscOptionsString("-mesh", "gmsh mesh", "ex1.c", user->mesh, user->mesh, sizeof(user->mesh), NULL));
+  PetscCall(PetscOptionsInt("-refine", "uniform refinements", "ex1.c", user->refine, &user->refine, NULL));
+  PetscCall(PetscOptionsReal("-contrast", "max f / min f", "ex1.c", user->contrast, &user->contrast, NULL));
+  PetscCall(PetscOptionsInt("-coeff_seed", "seed of the coefficient", "ex1.c", user->seed, &user->seed, NULL));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  AppCtx             user;
+  DM                 dm;
+  SNES               snes;
+  KSP                ksp;
+  PC                 pc;
+  Vec                u;
+  PetscRandom        rnd;
+  PetscReal          c[GCVAE_COEFF_MAX_COUNT], err;
+  PetscInt           its, n;
+  PCType             pctype;
+  KSPConvergedReason reason;
+  PetscErrorCode (*exact[1])(PetscInt, PetscReal, const PetscReal[], PetscInt, PetscScalar[], void *) = {GCVAEPoissonExact};
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  PetscCall(ProcessOptions(PETSC_COMM_WORLD, &user));
+  PetscCall(GCVAEMeshLoad(PETSC_COMM_WORLD, user.mesh, user.refine, &dm));
+  PetscCall(GCVAEPoissonSetUp(dm, 2, PETSC_TRUE));
+  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
+  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
+  PetscCall(PetscRandomSetSeed(rnd, (unsigned long)user.seed));
+  PetscCall(PetscRandomSeed(rnd));
+  PetscCall(GCVAECoeffRandom(rnd, 2, user.contrast, user.contrast, c));
+  PetscCall(PetscRandomDestroy(&rnd));
+  PetscCall(GCVAEFamilySetCoefficient(dm, 2, c));
+
+  PetscCall(SNESCreate(PETSC_COMM_WORLD, &snes));
+  PetscCall(SNESSetDM(snes, dm));
+  PetscCall(DMPlexSetSNESLocalFEM(dm, NULL, NULL, NULL));
+  PetscCall(SNESSetType(snes, SNESKSPONLY));
+  PetscCall(SNESGetKSP(snes, &ksp));
+  PetscCall(KSPSetType(ksp, KSPCG));
+  PetscCall(KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED));
+  PetscCall(KSPSetTolerances(ksp, 1e-5, PETSC_DEFAULT, PETSC_DEFAULT, 10000));
+  PetscCall(SNESSetFromOptions(snes));
+  PetscCall(DMCreateGlobalVector(dm, &u));
+  PetscCall(VecSet(u, 0));
+  PetscCall(SNESSolve(snes, NULL, u));
+  PetscCall(KSPGetIterationNumber(ksp, &its));
+  PetscCall(KSPGetConvergedReason(ksp, &reason));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PCGetType(pc, &pctype));
+  PetscCall(DMComputeL2Diff(dm, 0, exact, NULL, u, &err));
+  PetscCall(VecGetSize(u, &n));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "n %" PetscInt_FMT ", PC %s: CG %s in %" PetscInt_FMT " iterations, L2 error %.3e\n", n, pctype, reason > 0 ? "converged" : "DID NOT CONVERGE", its, (double)err));
+  PetscCall(VecDestroy(&u));
+  PetscCall(SNESDestroy(&snes));
+  PetscCall(DMDestroy(&dm));
+  PetscCall(PetscFinalize());
+  return 0;
+}
+
+/*TEST
+
+  test:
+    suffix: jacobi
+    args: -pc_type jacobi
+
+  test:
+    suffix: gcvae
+    args: -dll_append lib/libpcgcvae.so -pc_type gcvae -pc_gcvae_model models/poisson.bin
+
+  test:
+    suffix: fsai
+    args: -dll_append lib/libgcvae.so -pc_type fsai
+
+  test:
+    suffix: gcvae_large
+    args: -mesh meshes/square_1781.msh -dll_append lib/libpcgcvae.so -pc_type gcvae -pc_gcvae_model models/poisson.bin
+
+  test:
+    suffix: gcvae_np2
+    nsize: 2
+    args: -dll_append lib/libpcgcvae.so -pc_type gcvae -pc_gcvae_model models/poisson.bin
+
+TEST*/

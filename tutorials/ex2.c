@@ -1,0 +1,104 @@
+static char help[] = "Biharmonic lap(f lap u) = g on a gmsh mesh of the unit square, u = lap u = 0 on the boundary,\n"
+                     "P2 C0 interior penalty on DMPlex, u = sin(pi x) sin(pi y), f = exp(p) with a random polynomial p,\n"
+                     "solved by CG with any PC: try -dll_append lib/libpcgcvae.so -pc_type gcvae -pc_gcvae_model models/biharmonic.bin\n"
+                     "  -mesh FILE      gmsh mesh (default meshes/square_102.msh: n = 445)\n"
+                     "  -refine R       uniform refinements of the mesh (0)\n"
+                     "  -contrast C     max f / min f (1e2)\n"
+                     "  -sigma S        interior penalty (8)\n"
+                     "  -coeff_seed S   seed of the coefficient (1)\n";
+
+#include "../training/family.h"
+
+typedef struct {
+  char      mesh[PETSC_MAX_PATH_LEN];
+  PetscInt  refine, seed;
+  PetscReal contrast, sigma;
+} AppCtx;
+
+static PetscErrorCode ProcessOptions(MPI_Comm comm, AppCtx *user)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscStrncpy(user->mesh, "meshes/square_102.msh", sizeof(user->mesh)));
+  user->refine   = 0;
+  user->seed     = 1;
+  user->contrast = 1e2;
+  user->sigma    = GCVAE_BIHARMONIC_SIGMA;
+  PetscOptionsBegin(comm, "", "Biharmonic tutorial options", "");
+  PetscCall(PetscOptionsString("-mesh", "gmsh mesh", "ex2.c", user->mesh, user->mesh, sizeof(user->mesh), NULL));
+  PetscCall(PetscOptionsInt("-refine", "uniform refinements", "ex2.c", user->refine, &user->refine, NULL));
+  PetscCall(PetscOptionsReal("-contrast", "max f / min f", "ex2.c", user->contrast, &user->contrast, NULL));
+  PetscCall(PetscOptionsReal("-sigma", "interior penalty", "ex2.c", user->sigma, &user->sigma, NULL));
+  PetscCall(PetscOptionsInt("-coeff_seed", "seed of the coefficient", "ex2.c", user->seed, &user->seed, NULL));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  AppCtx             user;
+  DM                 dm;
+  Mat                A;
+  Vec                u, b;
+  KSP                ksp;
+  PC                 pc;
+  PetscRandom        rnd;
+  PetscReal          c[GCVAE_COEFF_MAX_COUNT], l2, h2;
+  PetscInt           its, n;
+  PCType             pctype;
+  KSPConvergedReason reason;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  PetscCall(ProcessOptions(PETSC_COMM_WORLD, &user));
+  PetscCall(GCVAEMeshLoad(PETSC_COMM_WORLD, user.mesh, user.refine, &dm));
+  PetscCall(GCVAEBiharmonicSetUp(dm, 2, user.sigma));
+  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
+  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
+  PetscCall(PetscRandomSetSeed(rnd, (unsigned long)user.seed));
+  PetscCall(PetscRandomSeed(rnd));
+  PetscCall(GCVAECoeffRandom(rnd, 2, user.contrast, user.contrast, c));
+  PetscCall(PetscRandomDestroy(&rnd));
+  PetscCall(GCVAEFamilySetCoefficient(dm, 2, c));
+  PetscCall(GCVAEBiharmonicCreateMatrix(dm, &A));
+  PetscCall(GCVAEBiharmonicAssemble(dm, A));
+  PetscCall(MatCreateVecs(A, &u, &b));
+  PetscCall(GCVAEBiharmonicManufacturedRHS(dm, b));
+
+  PetscCall(KSPCreate(PETSC_COMM_WORLD, &ksp));
+  PetscCall(KSPSetOperators(ksp, A, A));
+  PetscCall(KSPSetType(ksp, KSPCG));
+  PetscCall(KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED));
+  PetscCall(KSPSetTolerances(ksp, 1e-5, PETSC_DEFAULT, PETSC_DEFAULT, 100000));
+  PetscCall(KSPSetFromOptions(ksp));
+  PetscCall(KSPSolve(ksp, b, u));
+  PetscCall(KSPGetIterationNumber(ksp, &its));
+  PetscCall(KSPGetConvergedReason(ksp, &reason));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PCGetType(pc, &pctype));
+  PetscCall(GCVAEBiharmonicErrors(dm, u, &l2, &h2));
+  PetscCall(VecGetSize(u, &n));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "n %" PetscInt_FMT ", PC %s: CG %s in %" PetscInt_FMT " iterations, L2 error %.2e, broken H2 error %.2e\n", n, pctype, reason > 0 ? "converged" : "DID NOT CONVERGE", its, (double)l2, (double)h2));
+  PetscCall(KSPDestroy(&ksp));
+  PetscCall(VecDestroy(&u));
+  PetscCall(VecDestroy(&b));
+  PetscCall(MatDestroy(&A));
+  PetscCall(DMDestroy(&dm));
+  PetscCall(PetscFinalize());
+  return 0;
+}
+
+/*TEST
+
+  test:
+    suffix: jacobi
+    args: -pc_type jacobi
+
+  test:
+    suffix: gcvae
+    args: -dll_append lib/libpcgcvae.so -pc_type gcvae -pc_gcvae_model models/biharmonic.bin
+
+  test:
+    suffix: fsai
+    args: -dll_append lib/libgcvae.so -pc_type fsai
+
+TEST*/
