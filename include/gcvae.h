@@ -79,6 +79,8 @@ PETSC_EXTERN PetscErrorCode GCVAEDatasetWriterAbort(GCVAEDatasetWriter *);
 /* A~ = D^{-1/2} A D^{-1/2} (new Mat) and D^{-1/2} (new Vec, may be NULL). Errors for a
    non-square matrix, NaN/Inf entries, or a diagonal entry <= 0 (naming it). */
 PETSC_EXTERN PetscErrorCode GCVAEScale(Mat A, Mat *At, Vec *dinvsqrt);
+/* The checks of GCVAEScale alone (allocating nothing that an error would leak). */
+PETSC_EXTERN PetscErrorCode GCVAECheckMatrix(Mat A);
 /* Mask of R~ (serial): pattern(A~) plus the `extra` fraction of nnz(A~) of the largest
    entries of |A~||A~| outside it, in symmetric pairs. M is MATSEQAIJ with A~'s values
    on pattern(A~) and explicit zeros on the extra entries. */

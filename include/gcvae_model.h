@@ -88,6 +88,8 @@ PETSC_EXTERN PetscErrorCode GCVAEModelCreate(const GCVAEModelHeader *hdr, PetscI
 PETSC_EXTERN PetscErrorCode GCVAEModelLoad(MPI_Comm, const char path[], GCVAEModel *);
 PETSC_EXTERN PetscErrorCode GCVAEModelSave(GCVAEModel, const char path[]);
 PETSC_EXTERN PetscErrorCode GCVAEModelDestroy(GCVAEModel *);
+/* Errors (naming both sizes) when the model cannot serve a matrix of size n (a cnn decoder's fixed n). */
+PETSC_EXTERN PetscErrorCode GCVAEModelCheckSize(GCVAEModel, PetscInt n);
 /* The header (architecture + training summary; the caller may update the summary). */
 PETSC_EXTERN PetscErrorCode GCVAEModelGetHeader(GCVAEModel, GCVAEModelHeader **);
 /* The flat parameter buffer (params, grads, AdamW moments), include/gcvae_nn.h. */

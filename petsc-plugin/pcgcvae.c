@@ -34,7 +34,26 @@ typedef struct {
   PetscBool       fell_back;                     /* R is Jacobi's because the generated one was worse */
   PetscLogDouble  gen_time;                      /* seconds of the last generation */
   PetscReal       nnz_ratio;                     /* nnz(R) / nnz(A) */
+  char            bad_option[512];               /* an invalid option value, reported by PCSetUp */
 } PC_GCVAE;
+
+/* The range rules of the settings: an empty msg means valid. Setters error at once;
+   PCSetFromOptions keeps the message for PCSetUp (an error inside PETSc's options block
+   would leak PETSc's own block state). */
+static void CheckSamples(PetscInt k, char msg[], size_t len)
+{
+  if (k < 1 || k > 1000) PetscSNPrintf(msg, len, "-pc_gcvae_samples %" PetscInt_FMT " must be in [1, 1000]", k);
+}
+
+static void CheckSeed(PetscInt seed, char msg[], size_t len)
+{
+  if (seed < 0) PetscSNPrintf(msg, len, "-pc_gcvae_seed %" PetscInt_FMT " must be >= 0", seed);
+}
+
+static void CheckExtra(PetscReal extra, char msg[], size_t len)
+{
+  if (extra > 10) PetscSNPrintf(msg, len, "-pc_gcvae_extra %g must be in [0, 10] (or < 0 for the model's)", (double)extra);
+}
 
 static PetscLogEvent PC_GCVAE_Generate, PC_GCVAE_Apply;
 
@@ -149,6 +168,7 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
   MPI_Comm          comm = PetscObjectComm((PetscObject)pc);
 
   PetscFunctionBegin;
+  PetscCheck(!gc->bad_option[0], comm, PETSC_ERR_ARG_OUTOFRANGE, "%s", gc->bad_option);
   PetscCheck(gc->modelfile[0], comm, PETSC_ERR_USER_INPUT, "PCGCVAE needs a trained model: give -pc_gcvae_model FILE or call PCGCVAESetModel()");
   if (!gc->model || strcmp(gc->loaded, gc->modelfile)) {
     PetscCall(GCVAEModelDestroy(&gc->model));
@@ -159,6 +179,13 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
   PetscCall(PetscObjectBaseTypeCompareAny((PetscObject)A, &isaij, MATSEQAIJ, MATMPIAIJ, ""));
   PetscCheck(isaij, comm, PETSC_ERR_SUP, "PCGCVAE needs an AIJ matrix (MATSEQAIJ or MATMPIAIJ), got %s", ((PetscObject)A)->type_name);
   PetscCheck(gc->samples == 1 || gc->latent == PC_GCVAE_LATENT_SAMPLE, comm, PETSC_ERR_ARG_INCOMP, "-pc_gcvae_samples %" PetscInt_FMT " draws several latents: use -pc_gcvae_latent sample", gc->samples);
+  /* every check on the input before anything is allocated: a bad matrix leaks nothing */
+  PetscCall(GCVAECheckMatrix(A));
+  {
+    PetscInt N;
+    PetscCall(MatGetSize(A, &N, NULL));
+    PetscCall(GCVAEModelCheckSize(gc->model, N));
+  }
   PetscCall(PCReset_GCVAE(pc));
   PetscCall(PetscLogEventBegin(PC_GCVAE_Generate, pc, A, 0, 0));
   PetscCall(PetscTime(&t0));
@@ -283,24 +310,38 @@ static PetscErrorCode PCDestroy_GCVAE(PC pc)
 static PetscErrorCode PCSetFromOptions_GCVAE(PC pc, PetscOptionItems *PetscOptionsObject)
 {
   PC_GCVAE *gc = (PC_GCVAE *)pc->data;
-  char      file[PETSC_MAX_PATH_LEN];
-  PetscBool flg;
-  PetscInt  k;
-  PetscReal x;
+  char      file[PETSC_MAX_PATH_LEN], latent[32], fallback[32];
+  PetscBool fmodel, flatent, ffallback, found;
+  PetscEnum e;
 
   PetscFunctionBegin;
+  PetscCall(PetscStrncpy(latent, PCGCVAELatents[gc->latent], sizeof(latent)));
+  PetscCall(PetscStrncpy(fallback, PCGCVAEFallbacks[gc->fallback], sizeof(fallback)));
   PetscOptionsHeadBegin(PetscOptionsObject, "GCVAE options");
-  PetscCall(PetscOptionsString("-pc_gcvae_model", "Trained model file (gcvae-train)", "PCGCVAESetModel", gc->modelfile, file, sizeof(file), &flg));
-  if (flg) PetscCall(PCGCVAESetModel(pc, file));
-  PetscCall(PetscOptionsInt("-pc_gcvae_samples", "Latents drawn; the R with the smallest probe loss is kept", "PCGCVAESetSamples", gc->samples, &k, &flg));
-  if (flg) PetscCall(PCGCVAESetSamples(pc, k));
-  PetscCall(PetscOptionsInt("-pc_gcvae_seed", "Seed of the latent draws", "PCGCVAESetSeed", gc->seed, &k, &flg));
-  if (flg) PetscCall(PCGCVAESetSeed(pc, k));
-  PetscCall(PetscOptionsEnum("-pc_gcvae_latent", "Latent: mean (z = 0, deterministic) or sample (z ~ N(0, I))", "PCGCVAESetLatent", PCGCVAELatents, (PetscEnum)gc->latent, (PetscEnum *)&gc->latent, NULL));
-  PetscCall(PetscOptionsReal("-pc_gcvae_extra", "Mask: extra fraction of nnz(A) beyond pattern(A) (< 0: the model's)", "PCGCVAESetExtra", gc->extra, &x, &flg));
-  if (flg) PetscCall(PCGCVAESetExtra(pc, x));
-  PetscCall(PetscOptionsEnum("-pc_gcvae_fallback", "When R is worse than Jacobi: jacobi, error or none", "PCGCVAESetFallback", PCGCVAEFallbacks, (PetscEnum)gc->fallback, (PetscEnum *)&gc->fallback, NULL));
+  PetscCall(PetscOptionsString("-pc_gcvae_model", "Trained model file (gcvae-train)", "PCGCVAESetModel", gc->modelfile, file, sizeof(file), &fmodel));
+  PetscCall(PetscOptionsInt("-pc_gcvae_samples", "Latents drawn; the R with the smallest probe loss is kept", "PCGCVAESetSamples", gc->samples, &gc->samples, NULL));
+  PetscCall(PetscOptionsInt("-pc_gcvae_seed", "Seed of the latent draws", "PCGCVAESetSeed", gc->seed, &gc->seed, NULL));
+  PetscCall(PetscOptionsString("-pc_gcvae_latent", "Latent: mean (z = 0, deterministic) or sample (z ~ N(0, I))", "PCGCVAESetLatent", latent, latent, sizeof(latent), &flatent));
+  PetscCall(PetscOptionsReal("-pc_gcvae_extra", "Mask: extra fraction of nnz(A) beyond pattern(A) (< 0: the model's)", "PCGCVAESetExtra", gc->extra, &gc->extra, NULL));
+  PetscCall(PetscOptionsString("-pc_gcvae_fallback", "When R is worse than Jacobi: jacobi, error or none", "PCGCVAESetFallback", fallback, fallback, sizeof(fallback), &ffallback));
   PetscOptionsHeadEnd();
+  if (fmodel) PetscCall(PetscStrncpy(gc->modelfile, file, sizeof(gc->modelfile)));
+  /* invalid values are reported by PCSetUp (see CheckSamples()) */
+  gc->bad_option[0] = 0;
+  CheckSamples(gc->samples, gc->bad_option, sizeof(gc->bad_option));
+  if (!gc->bad_option[0]) CheckSeed(gc->seed, gc->bad_option, sizeof(gc->bad_option));
+  if (!gc->bad_option[0]) CheckExtra(gc->extra, gc->bad_option, sizeof(gc->bad_option));
+  if (flatent) {
+    PetscCall(PetscEnumFind(PCGCVAELatents, latent, &e, &found));
+    if (found) gc->latent = (PCGCVAELatent)e;
+    else if (!gc->bad_option[0]) PetscCall(PetscSNPrintf(gc->bad_option, sizeof(gc->bad_option), "-pc_gcvae_latent %s: use mean or sample", latent));
+  }
+  if (ffallback) {
+    PetscCall(PetscEnumFind(PCGCVAEFallbacks, fallback, &e, &found));
+    if (found) gc->fallback = (PCGCVAEFallback)e;
+    else if (!gc->bad_option[0]) PetscCall(PetscSNPrintf(gc->bad_option, sizeof(gc->bad_option), "-pc_gcvae_fallback %s: use jacobi, error or none", fallback));
+  }
+  pc->setupcalled = 0;
   PetscFunctionReturn(0);
 }
 
@@ -342,8 +383,11 @@ static PetscErrorCode PCGCVAESetSamples_GCVAE(PC pc, PetscInt k)
 {
   PC_GCVAE *gc = (PC_GCVAE *)pc->data;
 
+  char      msg[256] = "";
+
   PetscFunctionBegin;
-  PetscCheck(k >= 1 && k <= 1000, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "-pc_gcvae_samples %" PetscInt_FMT " must be in [1, 1000]", k);
+  CheckSamples(k, msg, sizeof(msg));
+  PetscCheck(!msg[0], PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "%s", msg);
   gc->samples     = k;
   pc->setupcalled = 0;
   PetscFunctionReturn(0);
@@ -353,8 +397,11 @@ static PetscErrorCode PCGCVAESetSeed_GCVAE(PC pc, PetscInt seed)
 {
   PC_GCVAE *gc = (PC_GCVAE *)pc->data;
 
+  char      msg[256] = "";
+
   PetscFunctionBegin;
-  PetscCheck(seed >= 0, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "-pc_gcvae_seed %" PetscInt_FMT " must be >= 0", seed);
+  CheckSeed(seed, msg, sizeof(msg));
+  PetscCheck(!msg[0], PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "%s", msg);
   gc->seed        = seed;
   pc->setupcalled = 0;
   PetscFunctionReturn(0);
@@ -374,8 +421,11 @@ static PetscErrorCode PCGCVAESetExtra_GCVAE(PC pc, PetscReal extra)
 {
   PC_GCVAE *gc = (PC_GCVAE *)pc->data;
 
+  char      msg[256] = "";
+
   PetscFunctionBegin;
-  PetscCheck(extra < 0 || extra <= 10, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "-pc_gcvae_extra %g must be in [0, 10] (or < 0 for the model's)", (double)extra);
+  CheckExtra(extra, msg, sizeof(msg));
+  PetscCheck(!msg[0], PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "%s", msg);
   gc->extra       = extra;
   pc->setupcalled = 0;
   PetscFunctionReturn(0);

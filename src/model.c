@@ -267,6 +267,15 @@ static PetscErrorCode ModelAllocate(const GCVAEModelHeader *hdr, GCVAEModel *mod
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode GCVAEModelCheckSize(GCVAEModel m, PetscInt n)
+{
+  const GCVAEModelHeader *h = &m->hdr;
+
+  PetscFunctionBegin;
+  PetscCheck(h->decoder != GCVAE_DECODER_CNN || n == h->cnn_n, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "this cnn model was trained for n = %" PetscInt_FMT ", the matrix has n = %" PetscInt_FMT "; use a graph-decoder model", h->cnn_n, n);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode GCVAEModelCreate(const GCVAEModelHeader *hdr, PetscInt seed, GCVAEModel *model)
 {
   GCVAEModel  m;
@@ -617,7 +626,7 @@ PetscErrorCode GCVAEModelForward(GCVAEModel m, GCVAEInput in, GCVAELatentMode mo
   PetscCheck(r, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: argument r is NULL", PETSC_FUNCTION_NAME);
   PetscCheck(mode == GCVAE_LATENT_TRAIN || mode == GCVAE_LATENT_MEAN || mode == GCVAE_LATENT_SAMPLE, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GCVAEModelForward: unknown latent mode %d", (int)mode);
   PetscCheck(mode == GCVAE_LATENT_MEAN || eps, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "GCVAEModelForward: latent modes train and sample need eps (%" PetscInt_FMT " values)", h->latent);
-  if (h->decoder == GCVAE_DECODER_CNN) PetscCheck(in->n == h->cnn_n, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "GCVAEModelForward: this cnn model was trained for n = %" PetscInt_FMT ", the matrix has n = %" PetscInt_FMT "; use a graph-decoder model", h->cnn_n, in->n);
+  PetscCall(GCVAEModelCheckSize(m, in->n));
   if (mode == GCVAE_LATENT_TRAIN) {
     PetscCheck(in->image, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "GCVAEModelForward: training mode needs the |A^-1| image (GCVAEInputSetImage)");
     PetscCheck(in->P == h->image_size, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "GCVAEModelForward: the model's inverse encoder reads %" PetscInt_FMT " x %" PetscInt_FMT " images, the input's is %" PetscInt_FMT " x %" PetscInt_FMT, h->image_size, h->image_size, in->P, in->P);

@@ -3,7 +3,7 @@
    ||I - R^T A R|| = ||I - R~^T A~ R~||. */
 #include <gcvae.h>
 
-PetscErrorCode GCVAEScale(Mat A, Mat *At, Vec *dinvsqrt)
+PetscErrorCode GCVAECheckMatrix(Mat A)
 {
   PetscInt  m, n, imin;
   PetscReal nrm, dmin;
@@ -17,7 +17,19 @@ PetscErrorCode GCVAEScale(Mat A, Mat *At, Vec *dinvsqrt)
   PetscCall(MatCreateVecs(A, &d, NULL));
   PetscCall(MatGetDiagonal(A, d));
   PetscCall(VecMin(d, &imin, &dmin));
+  PetscCall(VecDestroy(&d)); /* before the check: an error leaves nothing behind */
   PetscCheck(dmin > 0, PetscObjectComm((PetscObject)A), PETSC_ERR_ARG_WRONG, "Matrix diagonal must be positive (an SPD matrix): entry %" PetscInt_FMT " is %g", imin, (double)dmin);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode GCVAEScale(Mat A, Mat *At, Vec *dinvsqrt)
+{
+  Vec d;
+
+  PetscFunctionBegin;
+  PetscCall(GCVAECheckMatrix(A));
+  PetscCall(MatCreateVecs(A, &d, NULL));
+  PetscCall(MatGetDiagonal(A, d));
   PetscCall(VecSqrtAbs(d));
   PetscCall(VecReciprocal(d));
   PetscCall(MatDuplicate(A, MAT_COPY_VALUES, At));

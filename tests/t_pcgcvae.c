@@ -1,7 +1,8 @@
 static char help[] = "PCGCVAE: bad inputs give PETSc errors naming the cause, the fallback policy, and\n"
-                     "(with -model FILE) the generated R and CG iterations for serial/MPI comparison.\n"
-                     "  -mode errors|report  -model FILE -mesh FILE\n";
+                     "(-mode report) the generated R and CG iterations for serial/MPI comparison.\n"
+                     "  -mode errors [-mesh FILE -dir DIR] | -mode report -model FILE -data DATASET [-pc_gcvae_... options]\n";
 
+#include <ctype.h>
 #include <gcvae_model.h>
 #include <pcgcvae.h>
 #include "../training/family.h"
@@ -38,16 +39,30 @@ static PetscErrorCode PoissonMatrix(MPI_Comm comm, const char mesh[], PetscInt s
   PetscFunctionReturn(0);
 }
 
-/* PCSetUp with model file and options; returns the error code (0: fine) */
+/* PCSetUp with model file and options; returns the error code (0: fine). Each call has its
+   own options prefix, so the options of one case never reach another. */
 static PetscErrorCode TrySetUp(Mat A, const char model[], const char options[], PetscErrorCode *ierr)
 {
-  KSP ksp;
-  PC  pc;
+  static int call = 0;
+  KSP        ksp;
+  PC         pc;
+  char       prefix[32], prefixed[1024] = "";
 
   PetscFunctionBeginUser;
-  PetscCall(PetscOptionsClear(NULL));
-  if (options) PetscCall(PetscOptionsInsertString(NULL, options));
+  PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "case%d_", call++));
+  if (options) { /* "-a 1 -b x" -> "-case7_a 1 -case7_b x" */
+    char   *copy, *tok, *save = NULL;
+    size_t  len = 0;
+    PetscCall(PetscStrallocpy(options, &copy));
+    for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+      const PetscBool name = (PetscBool)(tok[0] == '-' && isalpha((unsigned char)tok[1])); /* not "-1" */
+      len += (size_t)snprintf(prefixed + len, sizeof(prefixed) - len, name ? "-%s%s " : "%s%s ", name ? prefix : "", name ? tok + 1 : tok);
+    }
+    PetscCall(PetscFree(copy));
+    PetscCall(PetscOptionsInsertString(NULL, prefixed));
+  }
   PetscCall(KSPCreate(PetscObjectComm((PetscObject)A), &ksp));
+  PetscCall(KSPSetOptionsPrefix(ksp, prefix));
   PetscCall(KSPSetOperators(ksp, A, A));
   PetscCall(KSPGetPC(ksp, &pc));
   PetscCall(PCSetType(pc, PCGCVAE));
@@ -58,7 +73,6 @@ static PetscErrorCode TrySetUp(Mat A, const char model[], const char options[], 
   if (!*ierr) *ierr = KSPSetUp(ksp);
   PetscCall(PetscPopErrorHandler());
   PetscCall(KSPDestroy(&ksp));
-  PetscCall(PetscOptionsClear(NULL));
   PetscFunctionReturn(0);
 }
 
@@ -204,7 +218,8 @@ static PetscErrorCode Errors(const char mesh[], const char dir[])
   PetscCall(Expect(A, "extra 11", good, "-pc_gcvae_extra 11", "-pc_gcvae_extra 11", &fails));
   PetscCall(Expect(A, "seed -1", good, "-pc_gcvae_seed -1", "-pc_gcvae_seed -1", &fails));
   PetscCall(Expect(A, "samples 4 with mean latent", good, "-pc_gcvae_samples 4", "use -pc_gcvae_latent sample", &fails));
-  PetscCall(Expect(A, "unknown fallback", good, "-pc_gcvae_fallback maybe", "maybe", &fails));
+  PetscCall(Expect(A, "unknown fallback", good, "-pc_gcvae_fallback maybe", "-pc_gcvae_fallback maybe: use jacobi, error or none", &fails));
+  PetscCall(Expect(A, "unknown latent", good, "-pc_gcvae_latent median", "-pc_gcvae_latent median: use mean or sample", &fails));
   PetscCall(PetscFree(bytes));
   PetscCall(MatDestroy(&A));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s\n", fails ? "FAIL" : "PASS"));
@@ -213,8 +228,9 @@ static PetscErrorCode Errors(const char mesh[], const char dir[])
 }
 
 /* The generated R (norm, nnz, probe) and CG iterations: identical for any number of processes */
-static PetscErrorCode Report(const char mesh[], const char model[], const char options[])
+static PetscErrorCode Report(const char data[], const char model[])
 {
+  GCVAEDataset ds;
   Mat                A, R;
   KSP                ksp;
   PC                 pc;
@@ -225,8 +241,10 @@ static PetscErrorCode Report(const char mesh[], const char model[], const char o
   MatInfo            info;
 
   PetscFunctionBeginUser;
-  PetscCall(PoissonMatrix(PETSC_COMM_WORLD, mesh, 5, &A));
-  if (options) PetscCall(PetscOptionsInsertString(NULL, options));
+  /* a dataset matrix: the same global ordering for any number of processes */
+  PetscCall(GCVAEDatasetOpen(PETSC_COMM_WORLD, data, &ds));
+  PetscCall(GCVAEDatasetCreateMat(ds, PETSC_COMM_WORLD, 0, &A));
+  PetscCall(GCVAEDatasetClose(&ds));
   PetscCall(KSPCreate(PETSC_COMM_WORLD, &ksp));
   PetscCall(KSPSetOperators(ksp, A, A));
   PetscCall(KSPSetType(ksp, KSPCG));
@@ -255,18 +273,18 @@ static PetscErrorCode Report(const char mesh[], const char model[], const char o
 
 int main(int argc, char **argv)
 {
-  char      mode[16] = "errors", mesh[PETSC_MAX_PATH_LEN] = "meshes/square_102.msh", model[PETSC_MAX_PATH_LEN] = "", dir[PETSC_MAX_PATH_LEN] = "tests/out", options[1024] = "";
-  PetscBool isreport, hasopt;
+  char      mode[16] = "errors", mesh[PETSC_MAX_PATH_LEN] = "meshes/square_102.msh", data[PETSC_MAX_PATH_LEN] = "", model[PETSC_MAX_PATH_LEN] = "", dir[PETSC_MAX_PATH_LEN] = "tests/out";
+  PetscBool isreport;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCall(PetscDLLibraryRegister_pcgcvae());
   PetscCall(PetscOptionsGetString(NULL, NULL, "-mode", mode, sizeof(mode), NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh", mesh, sizeof(mesh), NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-model", model, sizeof(model), NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-data", data, sizeof(data), NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-dir", dir, sizeof(dir), NULL));
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-pc_options", options, sizeof(options), &hasopt));
   PetscCall(PetscStrcmp(mode, "report", &isreport));
-  if (isreport) PetscCall(Report(mesh, model, hasopt ? options : NULL));
+  if (isreport) PetscCall(Report(data, model)); /* -pc_gcvae_* options on the command line apply */
   else PetscCall(Errors(mesh, dir));
   PetscCall(PetscFinalize());
   return 0;

@@ -77,10 +77,12 @@ PetscErrorCode GCVAEPoissonAssemble(DM dm, Mat A)
   Vec u;
 
   PetscFunctionBegin;
-  PetscCall(DMGetGlobalVector(dm, &u));
+  /* the Jacobian callback takes the local state (with boundary values); the problem is
+     linear, so u = 0 */
+  PetscCall(DMGetLocalVector(dm, &u));
   PetscCall(VecSet(u, 0));
   PetscCall(MatZeroEntries(A));
   PetscCall(DMPlexSNESComputeJacobianFEM(dm, u, A, A, NULL));
-  PetscCall(DMRestoreGlobalVector(dm, &u));
+  PetscCall(DMRestoreLocalVector(dm, &u));
   PetscFunctionReturn(0);
 }
