@@ -86,11 +86,15 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	else echo "deps: all Debian packages present"; fi
 
+# The main job: tutorials/ex1 with the shipped model beside jacobi, icc, ilu, fsai at two sizes,
+# then the full comparison (every baseline, the model, and its per-matrix optimum) on a small
+# held-out dataset.
 run: deps
 	$(MAKE) all
+	bash tutorials/run.sh
 	@mkdir -p data
-	$(BINDIR)/gcvae-datagen -family poisson -mesh meshes/square_433.msh -samples 50 -seed 1 -o data/run_poisson_433.h5
-	$(BINDIR)/gcvae-compare -data data/run_poisson_433.h5
+	$(BINDIR)/gcvae-datagen -family poisson -mesh meshes/square_433.msh -samples 50 -seed 1 -o data/run_poisson_433.h5 > /dev/null
+	$(BINDIR)/gcvae-compare -data data/run_poisson_433.h5 -model models/poisson.bin
 
 test: deps
 	$(MAKE) all
