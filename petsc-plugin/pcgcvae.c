@@ -70,10 +70,7 @@ static PetscErrorCode Probe(Mat A, Mat R, Vec dinvsqrt, PetscReal *est)
   PetscCall(VecDuplicate(v, &u));
   PetscCall(VecDuplicate(v, &w));
   PetscCall(VecGetSize(v, &n));
-  PetscCall(PetscRandomCreate(PetscObjectComm((PetscObject)A), &rnd));
-  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
-  PetscCall(PetscRandomSetSeed(rnd, 20231125));
-  PetscCall(PetscRandomSeed(rnd));
+  PetscCall(GCVAERandomCreate(PetscObjectComm((PetscObject)A), 20231125, &rnd));
   for (PetscInt k = 0; k < PC_GCVAE_PROBES; k++) {
     PetscScalar *va;
     PetscInt     nl;
@@ -100,22 +97,14 @@ static PetscErrorCode Probe(Mat A, Mat R, Vec dinvsqrt, PetscReal *est)
   PetscFunctionReturn(0);
 }
 
-/* Standard normal latent from (seed, draw): Box-Muller over PETSCRAND48 */
+/* The latent of draw number `draw` for a seed (reproducible, independent of the other draws) */
 static PetscErrorCode DrawLatent(PetscInt seed, PetscInt draw, PetscInt k, nnreal eps[])
 {
   PetscRandom rnd;
 
   PetscFunctionBegin;
-  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
-  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
-  PetscCall(PetscRandomSetSeed(rnd, (unsigned long)(1000003 * seed + draw)));
-  PetscCall(PetscRandomSeed(rnd));
-  for (PetscInt i = 0; i < k; i++) {
-    PetscReal u1, u2;
-    PetscCall(PetscRandomGetValueReal(rnd, &u1));
-    PetscCall(PetscRandomGetValueReal(rnd, &u2));
-    eps[i] = (nnreal)(PetscSqrtReal(-2 * PetscLogReal(1 - u1)) * PetscCosReal(2 * PETSC_PI * u2));
-  }
+  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, (unsigned long)(1000003 * seed + draw), &rnd));
+  PetscCall(GCVAELatentDraw(rnd, k, eps));
   PetscCall(PetscRandomDestroy(&rnd));
   PetscFunctionReturn(0);
 }

@@ -3,6 +3,18 @@
    Serial (MATSEQAIJ) for now. */
 #include <gcvae_model.h>
 
+PetscErrorCode GCVAELatentDraw(PetscRandom rnd, PetscInt k, nnreal eps[])
+{
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < k; i++) { /* Box-Muller */
+    PetscReal u1, u2;
+    PetscCall(PetscRandomGetValueReal(rnd, &u1));
+    PetscCall(PetscRandomGetValueReal(rnd, &u2));
+    eps[i] = (nnreal)(PetscSqrtReal(-2 * PetscLogReal(1 - u1)) * PetscCosReal(2 * PETSC_PI * u2));
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode GCVAEFactorFromValues(Mat M, const nnreal r[], Vec dinvsqrt, Mat *R)
 {
   PetscScalar *v;

@@ -3,6 +3,16 @@
    side drawn from a seed (the same vector for any number of processes). */
 #include <gcvae.h>
 
+PetscErrorCode GCVAERandomCreate(MPI_Comm comm, unsigned long seed, PetscRandom *rnd)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscRandomCreate(comm, rnd));
+  PetscCall(PetscRandomSetType(*rnd, PETSCRAND48));
+  PetscCall(PetscRandomSetSeed(*rnd, seed));
+  PetscCall(PetscRandomSeed(*rnd));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode GCVAECreateRHS(Mat A, PetscInt seed, Vec *b)
 {
   PetscRandom  rnd;
@@ -13,11 +23,8 @@ PetscErrorCode GCVAECreateRHS(Mat A, PetscInt seed, Vec *b)
   PetscCall(MatCreateVecs(A, NULL, b));
   PetscCall(VecGetSize(*b, &N));
   PetscCall(VecGetOwnershipRange(*b, &rstart, &rend));
-  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
-  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
+  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, (unsigned long)seed, &rnd));
   PetscCall(PetscRandomSetInterval(rnd, -1.0, 1.0));
-  PetscCall(PetscRandomSetSeed(rnd, (unsigned long)seed));
-  PetscCall(PetscRandomSeed(rnd));
   PetscCall(PetscMalloc1(N, &full));
   for (PetscInt i = 0; i < N; i++) PetscCall(PetscRandomGetValue(rnd, &full[i]));
   PetscCall(VecGetArray(*b, &barr));

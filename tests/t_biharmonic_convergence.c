@@ -60,10 +60,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsReal("-h2_min", "", NULL, h2min, &h2min, NULL));
   PetscCall(PetscOptionsReal("-h2_max", "", NULL, h2max, &h2max, NULL));
   PetscOptionsEnd();
-  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
-  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
-  PetscCall(PetscRandomSetSeed(rnd, 7));
-  PetscCall(PetscRandomSeed(rnd));
+  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, 7, &rnd));
   PetscCall(GCVAECoeffRandom(rnd, degree, contrast, contrast, c));
   PetscCall(PetscRandomDestroy(&rnd));
   for (PetscInt l = 0; l < levels; l++) {

@@ -64,10 +64,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsReal("-ratio_min", "smallest accepted kappa ratio per halving", NULL, rmin, &rmin, NULL));
   PetscCall(PetscOptionsReal("-ratio_max", "largest accepted kappa ratio per halving", NULL, rmax, &rmax, NULL));
   PetscOptionsEnd();
-  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
-  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
-  PetscCall(PetscRandomSetSeed(rnd, 7));
-  PetscCall(PetscRandomSeed(rnd));
+  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, 7, &rnd));
   PetscCall(GCVAECoeffRandom(rnd, degree, contrast, contrast, c));
   PetscCall(PetscRandomDestroy(&rnd));
   for (PetscInt l = first; l < first + levels; l++) {

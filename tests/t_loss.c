@@ -68,10 +68,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-extra", &extra, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-contrast", &contrast, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-perturb", &perturb, NULL));
-  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
-  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
-  PetscCall(PetscRandomSetSeed(rnd, 5));
-  PetscCall(PetscRandomSeed(rnd));
+  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, 5, &rnd));
   PetscCall(GCVAEMeshLoad(PETSC_COMM_SELF, mesh, 0, &dm));
   PetscCall(GCVAEPoissonSetUp(dm, 2, PETSC_FALSE));
   PetscCall(GCVAECoeffRandom(rnd, 2, contrast, contrast, c));

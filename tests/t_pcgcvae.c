@@ -26,10 +26,7 @@ static PetscErrorCode PoissonMatrix(MPI_Comm comm, const char mesh[], PetscInt s
   PetscFunctionBeginUser;
   PetscCall(GCVAEMeshLoad(comm, mesh, 0, &dm));
   PetscCall(GCVAEPoissonSetUp(dm, 2, PETSC_FALSE));
-  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
-  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
-  PetscCall(PetscRandomSetSeed(rnd, (unsigned long)seed));
-  PetscCall(PetscRandomSeed(rnd));
+  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, (unsigned long)seed, &rnd));
   PetscCall(GCVAECoeffRandom(rnd, 2, 1e3, 1e3, c));
   PetscCall(PetscRandomDestroy(&rnd));
   PetscCall(GCVAEFamilySetCoefficient(dm, 2, c));

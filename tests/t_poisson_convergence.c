@@ -57,10 +57,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsReal("-omin", "smallest accepted order", NULL, omin, &omin, NULL));
   PetscCall(PetscOptionsReal("-omax", "largest accepted order", NULL, omax, &omax, NULL));
   PetscOptionsEnd();
-  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
-  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
-  PetscCall(PetscRandomSetSeed(rnd, 7));
-  PetscCall(PetscRandomSeed(rnd));
+  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, 7, &rnd));
   PetscCall(GCVAECoeffRandom(rnd, degree, contrast, contrast, c));
   PetscCall(PetscRandomDestroy(&rnd));
   for (PetscInt l = 0; l < levels; l++) {

@@ -87,10 +87,7 @@ static PetscErrorCode ChooseTestSplit(const AppCtx *ctx, PetscInt *ntest, PetscI
   PetscInt   *perm, N = ctx->samples;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
-  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
-  PetscCall(PetscRandomSetSeed(rnd, (unsigned long)(2 * ctx->seed + 1)));
-  PetscCall(PetscRandomSeed(rnd));
+  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, (unsigned long)(2 * ctx->seed + 1), &rnd));
   PetscCall(PetscMalloc1(N, &perm));
   for (PetscInt i = 0; i < N; i++) perm[i] = i;
   for (PetscInt i = N - 1; i > 0; i--) { /* Fisher-Yates */
@@ -146,10 +143,7 @@ static PetscErrorCode Run(AppCtx *ctx, GCVAEDatasetWriter *writer)
     PetscCall(ISRestoreIndices(rperm, &p));
   }
 
-  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
-  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
-  PetscCall(PetscRandomSetSeed(rnd, (unsigned long)(2 * ctx->seed)));
-  PetscCall(PetscRandomSeed(rnd));
+  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, (unsigned long)(2 * ctx->seed), &rnd));
   PetscCall(PetscMalloc1((size_t)n * n, &dense));
   PetscCall(PetscMalloc1(P * P, &image));
   for (PetscInt s = 0; s < ctx->samples; s++) {

@@ -5,6 +5,7 @@
 #include <petscdmplex.h>
 #include <petscsnes.h>
 #include <petscds.h>
+#include <gcvae.h>
 
 /* Coefficient f = exp(p(x,y)), p a polynomial of total degree `degree` in the
    monomial order 1, x, y, x^2, xy, y^2, x^3, ... (ncoeffs = (d+1)(d+2)/2). */

@@ -57,10 +57,7 @@ int main(int argc, char **argv)
   PetscCall(ProcessOptions(PETSC_COMM_WORLD, &user));
   PetscCall(GCVAEMeshLoad(PETSC_COMM_WORLD, user.mesh, user.refine, &dm));
   PetscCall(GCVAEPoissonSetUp(dm, 2, PETSC_TRUE));
-  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
-  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
-  PetscCall(PetscRandomSetSeed(rnd, (unsigned long)user.seed));
-  PetscCall(PetscRandomSeed(rnd));
+  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, (unsigned long)user.seed, &rnd));
   PetscCall(GCVAECoeffRandom(rnd, 2, user.contrast, user.contrast, c));
   PetscCall(PetscRandomDestroy(&rnd));
   PetscCall(GCVAEFamilySetCoefficient(dm, 2, c));
