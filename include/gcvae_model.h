@@ -21,6 +21,8 @@ typedef struct {
   PetscInt edge_features;  /* input features per edge / mask entry */
   PetscInt hidden;         /* width of node and edge states */
   PetscInt gat_layers;     /* GATv2 layers of the graph encoder */
+  PetscInt edge_layers;    /* graph decoder: edge-state layers on the mask entries, after the last
+                              edge_layers GATv2 layers (0 <= edge_layers <= gat_layers; 0 for cnn) */
   PetscInt heads;          /* attention heads per GATv2 layer (hidden % heads == 0) */
   PetscInt latent;         /* latent dimension k */
   PetscInt image_size;     /* P: the CNN encoder's input is the P x P pooled |A^-1| */
@@ -111,6 +113,8 @@ PETSC_EXTERN PetscErrorCode GCVAEModelForward(GCVAEModel, GCVAEInput, GCVAELaten
 PETSC_EXTERN PetscErrorCode GCVAEModelBackward(GCVAEModel, GCVAEInput, const nnreal dr[], double kl_weight);
 
 /* ---- generate.c: Mat -> R ------------------------------------------------- */
+/* k standard normal values from rnd (uniform in [0, 1)): latent draws for training and sampling. */
+PETSC_EXTERN PetscErrorCode GCVAELatentDraw(PetscRandom rnd, PetscInt k, nnreal eps[]);
 /* R = D^{-1/2} R~ with R~ = mask M (pattern) carrying the values r (mask CSR order);
    errors on a non-finite value. */
 PETSC_EXTERN PetscErrorCode GCVAEFactorFromValues(Mat M, const nnreal r[], Vec dinvsqrt, Mat *R);

@@ -1,16 +1,24 @@
 /* The GCVAE network (DESIGN.md section 4), assembled from the layers of src/nn/.
    d = hidden, H = heads, k = latent, dh = decoder_hidden, Cc = cnn_channels,
-   L = cnn_layers, G = gat_layers.
+   L = cnn_layers, G = gat_layers, K = edge_layers, xm = mask features (4).
 
    graph encoder   h0 = x W_in^T + b_in                                  (n, d)
                    h  = h + GELU(GATv2(LayerNorm(h), edge features))    G times (pre-norm)
                    hf = LayerNorm(h)                                     node embeddings
                    g  = [mean_i hf_i, max_i hf_i]                        (2d) graph code
+   edge states     (graph decoder, K > 0) on the mask entries (i, j):    e0 = Linear(4 -> d)(xm)
+                   after each of the last K GATv2 updates above (pre-norm residuals, each
+                   LayerNorm its own):
+                     y = LayerNorm(h)                                    (n, d)
+                     e = e + Linear(d -> d)(GELU(Linear(3d + 4 -> d)([LN(e), y_i, y_j, xm])))
+                     h = h + Linear(d -> d)(sum_{j in mask row i} LN(e_ij))    sum aggregation
+                   ef = LayerNorm(e)                                     edge embeddings
    inverse encoder (TRAIN) image (1, P, P) -> L x [conv 3x3 /2, ReLU] -> mean over pixels
                    -> Linear(Cc -> d) = c
    latent          TRAIN [mu, logvar] = Linear(dh -> 2k)(GELU(Linear(3d -> dh)([g, c])))
                    z = mu + exp(logvar / 2) eps; MEAN z = 0; SAMPLE z = eps
-   graph decoder   per mask entry (i, j): [mask features, hf_i, hf_j, z] (4 + 2d + k)
+   graph decoder   per mask entry (i, j): K = 0 [xm, hf_i, hf_j, z] (4 + 2d + k),
+                   K > 0 [ef_ij, hf_i, hf_j, xm, z] (3d + 4 + k)
                    -> Linear, GELU -> Linear(dh -> dh), GELU -> Linear(dh -> 1)
    cnn decoder     [z, g] -> Linear(k + 2d -> Cc b b), GELU -> L transposed convs
                    (4x4 /2, GELU between) -> (b 2^L)^2 image, read at (i, j)
@@ -30,11 +38,24 @@ typedef struct {
   nnreal *b;           /* (d) output bias */
 } GATTensors;
 
+/* One edge layer (EF = 3d + GCVAE_MASK_FEATURES: [LN(e), y_i, y_j, mask features]). */
+typedef struct {
+  nnreal *lnn_w, *lnn_b; /* (d), (d) node LayerNorm y = LN(h) read by the edges */
+  nnreal *lne_w, *lne_b; /* (d), (d) edge pre-norm */
+  nnreal *w1, *b1;       /* (d, EF), (d) */
+  nnreal *w2, *b2;       /* (d, d), (d) edge update */
+  nnreal *lna_w, *lna_b; /* (d), (d) LayerNorm of the edges summed into their row's node */
+  nnreal *wa, *ba;       /* (d, d), (d) node update from the summed edges */
+} EdgeTensors;
+
 /* Pointers into one of the flat buffers (parameters or gradients). */
 typedef struct {
   nnreal     *in_w, *in_b;               /* (d, GCVAE_NODE_FEATURES), (d) */
   GATTensors  gat[MODEL_MAX_LAYERS];     /* [G] */
   nnreal     *lnf_w, *lnf_b;             /* (d), (d) final LayerNorm */
+  nnreal     *ein_w, *ein_b;             /* (d, GCVAE_MASK_FEATURES), (d) initial edge state */
+  EdgeTensors edge[MODEL_MAX_LAYERS];    /* [K] */
+  nnreal     *elnf_w, *elnf_b;           /* (d), (d) final edge LayerNorm */
   nnreal     *conv_w[MODEL_MAX_LAYERS];  /* [L] (Cc, Cin, 3, 3), Cin = 1 for the first */
   nnreal     *conv_b[MODEL_MAX_LAYERS];  /* [L] (Cc) */
   nnreal     *img_w, *img_b;             /* (d, Cc), (d) */
@@ -71,6 +92,15 @@ typedef struct {
   nnreal *T, *M, *alpha;      /* (G, n, d), (G, nnz, d), (G, nnz, H) saved by GATv2 */
   nnreal *hf, *lnfm, *lnfr;   /* (n, d), (n), (n) node embeddings */
   nnreal *g;                  /* (2d) graph code */
+  /* edge states (K edge layers; mn = mask entries, EF = 3d + 4) */
+  nnreal *e;                  /* (K + 1, mn, d) edge residual stream */
+  nnreal *hm;                 /* (K, n, d) h after the GATv2 update, before the edges' */
+  nnreal *y, *ym, *yr;        /* (K, n, d), (K, n), (K, n) LayerNorm(hm) */
+  nnreal *en, *enm, *enr;     /* (K, mn, d), (K, mn), (K, mn) LayerNorm(e[k]) */
+  nnreal *eX, *eU, *eG;       /* (K, mn, EF) edge MLP input, (K, mn, d) before / after GELU */
+  nnreal *an, *anm, *anr;     /* (K, mn, d), (K, mn), (K, mn) LayerNorm(e[k + 1]) */
+  nnreal *agg;                /* (K, n, d) sum over each mask row */
+  nnreal *ef, *efm, *efr;     /* (mn, d), (mn), (mn) edge embeddings */
   /* inverse encoder */
   nnreal *ea[MODEL_MAX_LAYERS + 1]; /* [L+1] ea[0] = image (1, P, P), ea[l] (Cc, P_l, P_l) after ReLU */
   nnreal *pool, *c;           /* (Cc), (d) */
@@ -87,6 +117,9 @@ typedef struct {
 typedef struct {
   nnreal *dh, *dx, *du, *dhf; /* (n, d) each */
   nnreal *dg, *dz;            /* (2d), (k) */
+  nnreal *de, *den, *dG, *dU; /* edge states: (mn, d) x 4 */
+  nnreal *deX;                /* (mn, EF) */
+  nnreal *dy, *dagg;          /* (n, d) x 2 */
   nnreal *dA, *dB, *dX;       /* graph decoder: (mnnz, dh) x 2, (mnnz, F) */
   nnreal *dv, *dd0, *dd1;     /* cnn decoder: (k + 2d), 2 x the largest decoder tensor */
   nnreal *dgc, *dt, *ds, *dml; /* latent: (3d), (dh), (dh), (2k) */
@@ -120,6 +153,8 @@ static PetscErrorCode CheckHeader(const GCVAEModelHeader *h)
   PetscCheck(h->hidden >= 1 && h->hidden <= 4096, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GCVAE model: hidden = %" PetscInt_FMT " must be in [1, 4096]", h->hidden);
   PetscCheck(h->heads >= 1 && h->hidden % h->heads == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GCVAE model: heads = %" PetscInt_FMT " must be >= 1 and divide hidden = %" PetscInt_FMT, h->heads, h->hidden);
   PetscCheck(h->gat_layers >= 1 && h->gat_layers <= MODEL_MAX_LAYERS, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GCVAE model: gat_layers = %" PetscInt_FMT " must be in [1, %d]", h->gat_layers, MODEL_MAX_LAYERS);
+  PetscCheck(h->edge_layers >= 0 && h->edge_layers <= h->gat_layers, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GCVAE model: edge_layers = %" PetscInt_FMT " must be in [0, gat_layers = %" PetscInt_FMT "]", h->edge_layers, h->gat_layers);
+  PetscCheck(h->decoder == GCVAE_DECODER_GRAPH || h->edge_layers == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GCVAE model: edge_layers = %" PetscInt_FMT " must be 0 for the cnn decoder (edge states feed the graph decoder only)", h->edge_layers);
   PetscCheck(h->latent >= 1 && h->latent <= 4096, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GCVAE model: latent = %" PetscInt_FMT " must be in [1, 4096]", h->latent);
   PetscCheck(h->decoder_hidden >= 1 && h->decoder_hidden <= 4096, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GCVAE model: decoder_hidden = %" PetscInt_FMT " must be in [1, 4096]", h->decoder_hidden);
   PetscCheck(h->image_size >= 1 && h->image_size <= 4096, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GCVAE model: image_size = %" PetscInt_FMT " must be in [1, 4096]", h->image_size);
@@ -129,6 +164,22 @@ static PetscErrorCode CheckHeader(const GCVAEModelHeader *h)
   if (h->decoder == GCVAE_DECODER_CNN) PetscCheck(h->cnn_n >= 1 && h->cnn_n <= 65536, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GCVAE model: a cnn decoder needs the matrix size cnn_n in [1, 65536], got %" PetscInt_FMT, h->cnn_n);
   PetscCheck(h->scaling == 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GCVAE model: scaling = %" PetscInt_FMT "; only 1 (Jacobi) exists", h->scaling);
   PetscFunctionReturn(0);
+}
+
+/* Where the graph decoder's input row X_e (F values) holds each piece: edge state
+   (oe, d values; K > 0 only), hf_i (oi), hf_j (oj), mask features (om), z (oz). */
+typedef struct {
+  int F, oe, oi, oj, om, oz;
+} DecoderLayout;
+
+static DecoderLayout GraphDecoderLayout(const GCVAEModelHeader *h)
+{
+  const int     d = (int)h->hidden, k = (int)h->latent, MF = GCVAE_MASK_FEATURES;
+  DecoderLayout x;
+
+  if (h->edge_layers > 0) x = (DecoderLayout){3 * d + MF + k, 0, d, 2 * d, 3 * d, 3 * d + MF};
+  else x = (DecoderLayout){MF + 2 * d + k, -1, MF, MF + d, 0, MF + 2 * d}; /* K = 0: as before edge states */
+  return x;
 }
 
 /* side b of the cnn decoder's first image: b 2^L >= cnn_n */
@@ -142,13 +193,13 @@ static int DecoderBase(const GCVAEModelHeader *h)
 static PetscErrorCode TensorTable(GCVAEModel m, int *nt, TensorSpec **specs)
 {
   const GCVAEModelHeader *h = &m->hdr;
-  const int d = h->hidden, H = h->heads, k = h->latent, dh = h->decoder_hidden, Cc = h->cnn_channels, L = h->cnn_layers, G = h->gat_layers;
-  const int NF = GCVAE_NODE_FEATURES, EF = GCVAE_EDGE_FEATURES, F = GCVAE_MASK_FEATURES + 2 * d + k;
+  const int d = h->hidden, H = h->heads, k = h->latent, dh = h->decoder_hidden, Cc = h->cnn_channels, L = h->cnn_layers, G = h->gat_layers, K = h->edge_layers;
+  const int NF = GCVAE_NODE_FEATURES, EF = GCVAE_EDGE_FEATURES, MF = GCVAE_MASK_FEATURES, F = GraphDecoderLayout(h).F;
   TensorSpec *s;
   int         i = 0;
 
   PetscFunctionBegin;
-  PetscCall(PetscCalloc1(16 + 7 * G + 4 * L, &s));
+  PetscCall(PetscCalloc1(16 + 7 * G + 4 * L + 4 + 12 * K, &s));
 #define ADD(NAME, SIZE, PF, INIT, BOUND) \
   do { \
     PetscCall(PetscSNPrintf(s[i].name, sizeof(s[i].name), "%s", NAME)); \
@@ -180,6 +231,33 @@ static PetscErrorCode TensorTable(GCVAEModel m, int *nt, TensorSpec **specs)
   }
   ADD("enc.lnf.w", d, lnf_w, INIT_ONE, 0);
   ADD("enc.lnf.b", d, lnf_b, INIT_ZERO, 0);
+  if (K > 0) { /* edge states; none for K = 0, so that the buffer is the same as without them */
+    ADD("enc.edge.in.w", d * MF, ein_w, INIT_UNIFORM, XAVIER(MF, d));
+    ADD("enc.edge.in.b", d, ein_b, INIT_ZERO, 0);
+    for (int l = 0; l < K; l++) {
+      char nm[32];
+#define ADDE(SUF, SIZE, PF, INIT, BOUND) \
+  do { \
+    PetscCall(PetscSNPrintf(nm, sizeof(nm), "enc.edge%d.%s", l, SUF)); \
+    ADD(nm, SIZE, PF, INIT, BOUND); \
+  } while (0)
+      ADDE("lnn.w", d, edge[l].lnn_w, INIT_ONE, 0);
+      ADDE("lnn.b", d, edge[l].lnn_b, INIT_ZERO, 0);
+      ADDE("lne.w", d, edge[l].lne_w, INIT_ONE, 0);
+      ADDE("lne.b", d, edge[l].lne_b, INIT_ZERO, 0);
+      ADDE("w1", d * (3 * d + MF), edge[l].w1, INIT_UNIFORM, HE(3 * d + MF));
+      ADDE("b1", d, edge[l].b1, INIT_ZERO, 0);
+      ADDE("w2", d * d, edge[l].w2, INIT_UNIFORM, XAVIER(d, d));
+      ADDE("b2", d, edge[l].b2, INIT_ZERO, 0);
+      ADDE("lna.w", d, edge[l].lna_w, INIT_ONE, 0);
+      ADDE("lna.b", d, edge[l].lna_b, INIT_ZERO, 0);
+      ADDE("wa", d * d, edge[l].wa, INIT_UNIFORM, XAVIER(d, d));
+      ADDE("ba", d, edge[l].ba, INIT_ZERO, 0);
+#undef ADDE
+    }
+    ADD("enc.edge.lnf.w", d, elnf_w, INIT_ONE, 0);
+    ADD("enc.edge.lnf.b", d, elnf_b, INIT_ZERO, 0);
+  }
   for (int l = 0; l < L; l++) {
     char nm[32];
     const int cin = l ? Cc : 1;
@@ -321,7 +399,7 @@ PetscErrorCode GCVAEModelLoad(MPI_Comm comm, const char path[], GCVAEModel *mode
     const PetscInt need = m->hdr.nparams;
     PetscCall(PetscFree(params));
     PetscCall(GCVAEModelDestroy(&m));
-    SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "Model file %s holds %" PetscInt_FMT " parameters but its architecture (decoder %s, hidden %" PetscInt_FMT ", gat_layers %" PetscInt_FMT ", heads %" PetscInt_FMT ", latent %" PetscInt_FMT ", decoder_hidden %" PetscInt_FMT ", cnn %" PetscInt_FMT " x %" PetscInt_FMT ", cnn_n %" PetscInt_FMT ") needs %" PetscInt_FMT, path, nfile, hdr.decoder == GCVAE_DECODER_CNN ? "cnn" : "graph", hdr.hidden, hdr.gat_layers, hdr.heads, hdr.latent, hdr.decoder_hidden, hdr.cnn_layers, hdr.cnn_channels, hdr.cnn_n, need);
+    SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "Model file %s holds %" PetscInt_FMT " parameters but its architecture (decoder %s, hidden %" PetscInt_FMT ", gat_layers %" PetscInt_FMT ", edge_layers %" PetscInt_FMT ", heads %" PetscInt_FMT ", latent %" PetscInt_FMT ", decoder_hidden %" PetscInt_FMT ", cnn %" PetscInt_FMT " x %" PetscInt_FMT ", cnn_n %" PetscInt_FMT ") needs %" PetscInt_FMT, path, nfile, hdr.decoder == GCVAE_DECODER_CNN ? "cnn" : "graph", hdr.hidden, hdr.gat_layers, hdr.edge_layers, hdr.heads, hdr.latent, hdr.decoder_hidden, hdr.cnn_layers, hdr.cnn_channels, hdr.cnn_n, need);
   }
   for (size_t i = 0; i < m->buf.count; i++) m->buf.params[i] = (nnreal)params[i];
   PetscCall(PetscFree(params));
@@ -410,13 +488,13 @@ static size_t DecoderSize(const GCVAEModelHeader *h, int l)
   return (l == h->cnn_layers ? 1 : (size_t)h->cnn_channels) * side * side;
 }
 
-#define MAX_CHUNKS (64 + 2 * MODEL_MAX_LAYERS)
+#define MAX_CHUNKS (96 + 2 * MODEL_MAX_LAYERS)
 
 static PetscErrorCode ForwardWorkspace(GCVAEModel m, GCVAEInput in)
 {
   const GCVAEModelHeader *h = &m->hdr;
   const size_t n = in->n, nnz = in->nnz, mnnz = in->mnnz, d = h->hidden, H = h->heads, k = h->latent, dh = h->decoder_hidden, G = h->gat_layers, Cc = h->cnn_channels;
-  const size_t F     = GCVAE_MASK_FEATURES + 2 * d + k;
+  const size_t F = (size_t)GraphDecoderLayout(h).F, K = h->edge_layers, EF = 3 * d + GCVAE_MASK_FEATURES;
   const int    graph = h->decoder == GCVAE_DECODER_GRAPH, L = (int)h->cnn_layers;
   Activations *a     = &m->act;
   Chunk        c[MAX_CHUNKS];
@@ -436,6 +514,24 @@ static PetscErrorCode ForwardWorkspace(GCVAEModel m, GCVAEInput in)
   CH(a->lnfm, n);
   CH(a->lnfr, n);
   CH(a->g, 2 * d);
+  CH(a->e, K ? (K + 1) * mnnz * d : 0);
+  CH(a->hm, K * n * d);
+  CH(a->y, K * n * d);
+  CH(a->ym, K * n);
+  CH(a->yr, K * n);
+  CH(a->en, K * mnnz * d);
+  CH(a->enm, K * mnnz);
+  CH(a->enr, K * mnnz);
+  CH(a->eX, K * mnnz * EF);
+  CH(a->eU, K * mnnz * d);
+  CH(a->eG, K * mnnz * d);
+  CH(a->an, K * mnnz * d);
+  CH(a->anm, K * mnnz);
+  CH(a->anr, K * mnnz);
+  CH(a->agg, K * n * d);
+  CH(a->ef, K ? mnnz * d : 0);
+  CH(a->efm, K ? mnnz : 0);
+  CH(a->efr, K ? mnnz : 0);
   for (int l = 1; l <= L; l++) {
     const size_t side = (size_t)EncoderSide(h, l);
     CH(a->ea[l], Cc * side * side);
@@ -465,7 +561,7 @@ static PetscErrorCode BackwardWorkspace(GCVAEModel m, GCVAEInput in)
 {
   const GCVAEModelHeader *h = &m->hdr;
   const size_t n = in->n, mnnz = in->mnnz, d = h->hidden, k = h->latent, dh = h->decoder_hidden, Cc = h->cnn_channels;
-  const size_t F     = GCVAE_MASK_FEATURES + 2 * d + k;
+  const size_t F = (size_t)GraphDecoderLayout(h).F, K = h->edge_layers, EF = 3 * d + GCVAE_MASK_FEATURES;
   const int    graph = h->decoder == GCVAE_DECODER_GRAPH, L = (int)h->cnn_layers;
   Gradients   *g     = &m->grd;
   size_t       emax = 1, dmax = 1;
@@ -483,6 +579,13 @@ static PetscErrorCode BackwardWorkspace(GCVAEModel m, GCVAEInput in)
   CH(g->dhf, n * d);
   CH(g->dg, 2 * d);
   CH(g->dz, k);
+  CH(g->de, K ? mnnz * d : 0);
+  CH(g->den, K ? mnnz * d : 0);
+  CH(g->dG, K ? mnnz * d : 0);
+  CH(g->dU, K ? mnnz * d : 0);
+  CH(g->deX, K ? mnnz * EF : 0);
+  CH(g->dy, K ? n * d : 0);
+  CH(g->dagg, K ? n * d : 0);
   CH(g->dA, graph ? mnnz * dh : 0);
   CH(g->dB, graph ? mnnz * dh : 0);
   CH(g->dX, graph ? mnnz * F : 0);
@@ -509,25 +612,65 @@ static void Zero(nnreal *x, size_t N)
 
 /* ---- forward --------------------------------------------------------------- */
 
+/* Edge layer k after GATv2 layer l: hm = h[l + 1] as the GATv2 update left it; e[k] -> e[k + 1],
+   h[l + 1] = hm + Linear(sum over each mask row of LN(e[k + 1])). */
+static void EdgeLayerForward(GCVAEModel m, GCVAEInput in, int k, int l)
+{
+  const int          n = (int)in->n, d = (int)m->hdr.hidden, mn = (int)in->mnnz, MF = GCVAE_MASK_FEATURES, EF = 3 * d + MF;
+  const size_t       nd = (size_t)n * d, md = (size_t)mn * d;
+  const EdgeTensors *p  = &m->P.edge[k];
+  Activations       *a  = &m->act;
+  nnreal *hm = a->hm + k * nd, *y = a->y + k * nd, *ek = a->e + k * md, *en = a->en + k * md, *eX = a->eX + (size_t)k * mn * EF;
+  nnreal *eU = a->eU + k * md, *eG = a->eG + k * md, *e1 = a->e + (k + 1) * md, *an = a->an + k * md, *agg = a->agg + k * nd;
+  nnreal *hn = a->h + (size_t)(l + 1) * nd;
+
+  nn_layernorm_forward(y, a->ym + (size_t)k * n, a->yr + (size_t)k * n, hm, p->lnn_w, p->lnn_b, n, d);
+  nn_layernorm_forward(en, a->enm + (size_t)k * mn, a->enr + (size_t)k * mn, ek, p->lne_w, p->lne_b, mn, d);
+  for (PetscInt q = 0; q < in->mnnz; q++) { /* eX_q = [LN(e)_q, y_i, y_j, mask features] */
+    nnreal *x = eX + (size_t)q * EF;
+    memcpy(x, en + (size_t)q * d, d * sizeof(*x));
+    memcpy(x + d, y + (size_t)in->mrow[q] * d, d * sizeof(*x));
+    memcpy(x + 2 * d, y + (size_t)in->mcol[q] * d, d * sizeof(*x));
+    memcpy(x + 3 * d, in->xmask + (size_t)q * MF, MF * sizeof(*x));
+  }
+  nn_linear_forward(eU, eX, p->w1, p->b1, mn, EF, d);
+  nn_gelu_forward(eG, eU, md);
+  nn_linear_forward(e1, eG, p->w2, p->b2, mn, d, d);
+  for (size_t i = 0; i < md; i++) e1[i] += ek[i];
+  nn_layernorm_forward(an, a->anm + (size_t)k * mn, a->anr + (size_t)k * mn, e1, p->lna_w, p->lna_b, mn, d);
+  Zero(agg, nd);
+  for (PetscInt q = 0; q < in->mnnz; q++) {
+    const nnreal *s = an + (size_t)q * d;
+    nnreal       *t = agg + (size_t)in->mrow[q] * d;
+    for (int c = 0; c < d; c++) t[c] += s[c];
+  }
+  nn_linear_forward(hn, agg, p->wa, p->ba, n, d, d);
+  for (size_t i = 0; i < nd; i++) hn[i] += hm[i];
+}
+
 static PetscErrorCode EncoderForward(GCVAEModel m, GCVAEInput in)
 {
   const GCVAEModelHeader *h = &m->hdr;
-  const int    n = (int)in->n, d = (int)h->hidden, H = (int)h->heads, D = d / H;
-  const size_t nd = (size_t)n * d, nnz = (size_t)in->nnz;
+  const int    n = (int)in->n, d = (int)h->hidden, H = (int)h->heads, D = d / H, G = (int)h->gat_layers, K = (int)h->edge_layers;
+  const size_t nd = (size_t)n * d, nnz = (size_t)in->nnz, md = (size_t)in->mnnz * d;
   Activations *a  = &m->act;
 
   PetscFunctionBegin;
   nn_linear_forward(a->h, in->xnode, m->P.in_w, m->P.in_b, n, GCVAE_NODE_FEATURES, d);
-  for (int l = 0; l < h->gat_layers; l++) {
+  if (K) nn_linear_forward(a->e, in->xmask, m->P.ein_w, m->P.ein_b, (int)in->mnnz, GCVAE_MASK_FEATURES, d);
+  for (int l = 0; l < G; l++) {
     const GATTensors *p  = &m->P.gat[l];
+    const int         k  = l - (G - K); /* edge layer after this one when k >= 0 */
     const nnreal     *hl = a->h + l * nd;
-    nnreal           *hn = a->h + (l + 1) * nd, *xn = a->xn + l * nd, *u = a->u + l * nd;
+    nnreal           *hn = k >= 0 ? a->hm + k * nd : a->h + (l + 1) * nd, *xn = a->xn + l * nd, *u = a->u + l * nd;
     nn_layernorm_forward(xn, a->lnm + (size_t)l * n, a->lnr + (size_t)l * n, hl, p->ln_w, p->ln_b, n, d);
     nn_gatv2_forward(u, a->T + l * nd, a->M + l * nnz * d, a->alpha + l * nnz * H, xn, in->xedge, p->ws, p->wt, p->we, p->a, p->b, in->rowptr, in->colind, n, d, GCVAE_EDGE_FEATURES, H, D, (nnreal)NN_GATV2_SLOPE);
     nn_gelu_forward(hn, u, nd);
     for (size_t i = 0; i < nd; i++) hn[i] += hl[i];
+    if (k >= 0) EdgeLayerForward(m, in, k, l);
   }
   nn_layernorm_forward(a->hf, a->lnfm, a->lnfr, a->h + h->gat_layers * nd, m->P.lnf_w, m->P.lnf_b, n, d);
+  if (K) nn_layernorm_forward(a->ef, a->efm, a->efr, a->e + K * md, m->P.elnf_w, m->P.elnf_b, (int)in->mnnz, d);
   nn_graphpool_mean_forward(a->g, a->hf, n, d);
   nn_graphpool_max_forward(a->g + d, m->argmax, a->hf, n, d);
   PetscFunctionReturn(0);
@@ -577,19 +720,20 @@ static PetscErrorCode LatentForward(GCVAEModel m, const nnreal eps[], double *kl
 static PetscErrorCode GraphDecoderForward(GCVAEModel m, GCVAEInput in, nnreal r[])
 {
   const GCVAEModelHeader *h = &m->hdr;
-  const int    d = (int)h->hidden, k = (int)h->latent, dh = (int)h->decoder_hidden, mn = (int)in->mnnz;
-  const int    F = GCVAE_MASK_FEATURES + 2 * d + k;
-  Activations *a = &m->act;
+  const int           d = (int)h->hidden, k = (int)h->latent, dh = (int)h->decoder_hidden, mn = (int)in->mnnz;
+  const DecoderLayout x = GraphDecoderLayout(h);
+  Activations        *a = &m->act;
 
   PetscFunctionBegin;
-  for (PetscInt e = 0; e < in->mnnz; e++) { /* X_e = [mask features, hf_i, hf_j, z] */
-    nnreal *x = a->X + (size_t)e * F;
-    PetscCall(PetscArraycpy(x, in->xmask + (size_t)e * GCVAE_MASK_FEATURES, GCVAE_MASK_FEATURES));
-    PetscCall(PetscArraycpy(x + GCVAE_MASK_FEATURES, a->hf + (size_t)in->mrow[e] * d, d));
-    PetscCall(PetscArraycpy(x + GCVAE_MASK_FEATURES + d, a->hf + (size_t)in->mcol[e] * d, d));
-    PetscCall(PetscArraycpy(x + GCVAE_MASK_FEATURES + 2 * d, a->z, k));
+  for (PetscInt e = 0; e < in->mnnz; e++) { /* X_e = [edge state,] hf_i, hf_j, mask features, z in x's places */
+    nnreal *X = a->X + (size_t)e * x.F;
+    if (x.oe >= 0) PetscCall(PetscArraycpy(X + x.oe, a->ef + (size_t)e * d, d));
+    PetscCall(PetscArraycpy(X + x.oi, a->hf + (size_t)in->mrow[e] * d, d));
+    PetscCall(PetscArraycpy(X + x.oj, a->hf + (size_t)in->mcol[e] * d, d));
+    PetscCall(PetscArraycpy(X + x.om, in->xmask + (size_t)e * GCVAE_MASK_FEATURES, GCVAE_MASK_FEATURES));
+    PetscCall(PetscArraycpy(X + x.oz, a->z, k));
   }
-  nn_linear_forward(a->Y1, a->X, m->P.dec_w[0], m->P.dec_b[0], mn, F, dh);
+  nn_linear_forward(a->Y1, a->X, m->P.dec_w[0], m->P.dec_b[0], mn, x.F, dh);
   nn_gelu_forward(a->G1, a->Y1, (size_t)mn * dh);
   nn_linear_forward(a->Y2, a->G1, m->P.dec_w[1], m->P.dec_b[1], mn, dh, dh);
   nn_gelu_forward(a->G2, a->Y2, (size_t)mn * dh);
@@ -658,15 +802,15 @@ PetscErrorCode GCVAEModelForward(GCVAEModel m, GCVAEInput in, GCVAELatentMode mo
 
 /* ---- backward -------------------------------------------------------------- */
 
-/* dr -> dhf (node embeddings) and dz */
+/* dr -> dhf (node embeddings), de (edge states e[K], K > 0) and dz */
 static void GraphDecoderBackward(GCVAEModel m, GCVAEInput in, const nnreal dr[])
 {
   const GCVAEModelHeader *h = &m->hdr;
-  const int    d = (int)h->hidden, k = (int)h->latent, dh = (int)h->decoder_hidden, mn = (int)in->mnnz;
-  const int    F = GCVAE_MASK_FEATURES + 2 * d + k;
-  const size_t N = (size_t)mn * dh;
-  Activations *a = &m->act;
-  Gradients   *g = &m->grd;
+  const int           d = (int)h->hidden, k = (int)h->latent, dh = (int)h->decoder_hidden, mn = (int)in->mnnz, K = (int)h->edge_layers;
+  const DecoderLayout x = GraphDecoderLayout(h);
+  const size_t        N = (size_t)mn * dh;
+  Activations        *a = &m->act;
+  Gradients          *g = &m->grd;
 
   Zero(g->dA, N);
   nn_linear_backward(g->dA, m->G.dec_w[2], m->G.dec_b[2], dr, a->G2, m->P.dec_w[2], mn, dh, 1);
@@ -676,16 +820,21 @@ static void GraphDecoderBackward(GCVAEModel m, GCVAEInput in, const nnreal dr[])
   nn_linear_backward(g->dA, m->G.dec_w[1], m->G.dec_b[1], g->dB, a->G1, m->P.dec_w[1], mn, dh, dh);
   Zero(g->dB, N);
   nn_gelu_backward(g->dB, g->dA, a->Y1, N);
-  Zero(g->dX, (size_t)mn * F);
-  nn_linear_backward(g->dX, m->G.dec_w[0], m->G.dec_b[0], g->dB, a->X, m->P.dec_w[0], mn, F, dh);
-  for (PetscInt e = 0; e < in->mnnz; e++) { /* scatter to the two nodes and the latent */
-    const nnreal *dx = g->dX + (size_t)e * F + GCVAE_MASK_FEATURES;
+  Zero(g->dX, (size_t)mn * x.F);
+  nn_linear_backward(g->dX, m->G.dec_w[0], m->G.dec_b[0], g->dB, a->X, m->P.dec_w[0], mn, x.F, dh);
+  for (PetscInt e = 0; e < in->mnnz; e++) { /* scatter to the two nodes, the edge and the latent */
+    const nnreal *dx = g->dX + (size_t)e * x.F;
     nnreal       *di = g->dhf + (size_t)in->mrow[e] * d, *dj = g->dhf + (size_t)in->mcol[e] * d;
     for (int c = 0; c < d; c++) {
-      di[c] += dx[c];
-      dj[c] += dx[d + c];
+      di[c] += dx[x.oi + c];
+      dj[c] += dx[x.oj + c];
     }
-    for (int c = 0; c < k; c++) g->dz[c] += dx[2 * d + c];
+    if (K) memcpy(g->den + (size_t)e * d, dx + x.oe, d * sizeof(*dx));
+    for (int c = 0; c < k; c++) g->dz[c] += dx[x.oz + c];
+  }
+  if (K) {
+    Zero(g->de, (size_t)mn * d);
+    nn_layernorm_backward(g->de, m->G.elnf_w, m->G.elnf_b, g->den, a->e + (size_t)K * mn * d, m->P.elnf_w, a->efm, a->efr, mn, d);
   }
 }
 
@@ -753,11 +902,49 @@ static PetscErrorCode LatentBackward(GCVAEModel m, double kl_weight)
   PetscFunctionReturn(0);
 }
 
-/* dg, dhf -> the encoder's parameters */
+/* Edge layer k (after GATv2 layer l), backward: dh = d h[l + 1] -> d hm, de = d e[k + 1] -> d e[k]
+   (both in place; the residuals pass them on unchanged). */
+static void EdgeLayerBackward(GCVAEModel m, GCVAEInput in, int k)
+{
+  const int          n = (int)in->n, d = (int)m->hdr.hidden, mn = (int)in->mnnz, EF = 3 * d + GCVAE_MASK_FEATURES;
+  const size_t       nd = (size_t)n * d, md = (size_t)mn * d;
+  const EdgeTensors *p = &m->P.edge[k];
+  EdgeTensors       *q = &m->G.edge[k];
+  Activations       *a = &m->act;
+  Gradients         *g = &m->grd;
+
+  /* h[l + 1] = hm + agg Wa^T + ba, agg_i = sum_row LN(e[k + 1]) */
+  Zero(g->dagg, nd);
+  nn_linear_backward(g->dagg, q->wa, q->ba, g->dh, a->agg + k * nd, p->wa, n, d, d);
+  for (PetscInt e = 0; e < in->mnnz; e++) memcpy(g->den + (size_t)e * d, g->dagg + (size_t)in->mrow[e] * d, d * sizeof(nnreal));
+  nn_layernorm_backward(g->de, q->lna_w, q->lna_b, g->den, a->e + (k + 1) * md, p->lna_w, a->anm + (size_t)k * mn, a->anr + (size_t)k * mn, mn, d);
+  /* e[k + 1] = e[k] + GELU(eX W1^T + b1) W2^T + b2 */
+  Zero(g->dG, md);
+  nn_linear_backward(g->dG, q->w2, q->b2, g->de, a->eG + k * md, p->w2, mn, d, d);
+  Zero(g->dU, md);
+  nn_gelu_backward(g->dU, g->dG, a->eU + k * md, md);
+  Zero(g->deX, (size_t)mn * EF);
+  nn_linear_backward(g->deX, q->w1, q->b1, g->dU, a->eX + (size_t)k * mn * EF, p->w1, mn, EF, d);
+  /* eX = [LN(e[k]), y_i, y_j, mask features] */
+  Zero(g->dy, nd);
+  for (PetscInt e = 0; e < in->mnnz; e++) {
+    const nnreal *dx = g->deX + (size_t)e * EF;
+    nnreal       *di = g->dy + (size_t)in->mrow[e] * d, *dj = g->dy + (size_t)in->mcol[e] * d;
+    memcpy(g->den + (size_t)e * d, dx, d * sizeof(*dx));
+    for (int c = 0; c < d; c++) {
+      di[c] += dx[d + c];
+      dj[c] += dx[2 * d + c];
+    }
+  }
+  nn_layernorm_backward(g->de, q->lne_w, q->lne_b, g->den, a->e + k * md, p->lne_w, a->enm + (size_t)k * mn, a->enr + (size_t)k * mn, mn, d);
+  nn_layernorm_backward(g->dh, q->lnn_w, q->lnn_b, g->dy, a->hm + k * nd, p->lnn_w, a->ym + (size_t)k * n, a->yr + (size_t)k * n, n, d);
+}
+
+/* dg, dhf, de -> the encoder's parameters */
 static PetscErrorCode EncoderBackward(GCVAEModel m, GCVAEInput in)
 {
   const GCVAEModelHeader *h = &m->hdr;
-  const int    n = (int)in->n, d = (int)h->hidden, H = (int)h->heads, D = d / H;
+  const int    n = (int)in->n, d = (int)h->hidden, H = (int)h->heads, D = d / H, G = (int)h->gat_layers, K = (int)h->edge_layers;
   const size_t nd = (size_t)n * d, nnz = (size_t)in->nnz;
   Activations *a = &m->act;
   Gradients   *g = &m->grd;
@@ -767,9 +954,11 @@ static PetscErrorCode EncoderBackward(GCVAEModel m, GCVAEInput in)
   nn_graphpool_max_backward(g->dhf, g->dg + d, m->argmax, n, d);
   Zero(g->dh, nd);
   nn_layernorm_backward(g->dh, m->G.lnf_w, m->G.lnf_b, g->dhf, a->h + h->gat_layers * nd, m->P.lnf_w, a->lnfm, a->lnfr, n, d);
-  for (int l = (int)h->gat_layers - 1; l >= 0; l--) { /* dh = d h[l+1]; the residual passes it on unchanged */
+  for (int l = G - 1; l >= 0; l--) { /* dh = d h[l+1]; the residual passes it on unchanged */
     const GATTensors *p = &m->P.gat[l];
     GATTensors       *q = &m->G.gat[l];
+    const int         k = l - (G - K);
+    if (k >= 0) EdgeLayerBackward(m, in, k); /* dh = d hm now */
     Zero(g->du, nd);
     nn_gelu_backward(g->du, g->dh, a->u + l * nd, nd);
     Zero(g->dx, nd);
@@ -777,6 +966,7 @@ static PetscErrorCode EncoderBackward(GCVAEModel m, GCVAEInput in)
     nn_layernorm_backward(g->dh, q->ln_w, q->ln_b, g->dx, a->h + l * nd, p->ln_w, a->lnm + (size_t)l * n, a->lnr + (size_t)l * n, n, d);
   }
   nn_linear_backward(NULL, m->G.in_w, m->G.in_b, g->dh, in->xnode, m->P.in_w, n, GCVAE_NODE_FEATURES, d);
+  if (K) nn_linear_backward(NULL, m->G.ein_w, m->G.ein_b, g->de, in->xmask, m->P.ein_w, (int)in->mnnz, GCVAE_MASK_FEATURES, d);
   PetscFunctionReturn(0);
 }
 

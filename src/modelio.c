@@ -5,9 +5,9 @@
      0    magic "PCGCVAE\0"                     8 bytes
      8    format version                        uint32
      12   endianness marker 0x01020304          uint32
-     16   header length (696)                   uint64
+     16   header length (704)                   uint64
      24   header fields in struct order         int64 / float64 / 256-byte strings
-     720  nparams parameters                    float32 each
+     728  nparams parameters                    float32 each
      end  CRC-32 (zlib) of all preceding bytes  uint32
    Values are assembled byte by byte, so the file is the same on any host. */
 #include <gcvae_model.h>
@@ -23,7 +23,7 @@
 
 #define MODEL_MAGIC_LEN   8
 #define MODEL_PREFIX_LEN  24  /* magic, version, endianness marker, header length */
-#define MODEL_HEADER_LEN  696 /* 18 int64 + 5 float64 + 2 strings of 256 bytes */
+#define MODEL_HEADER_LEN  704 /* 19 int64 + 5 float64 + 2 strings of 256 bytes */
 #define MODEL_HEAD_LEN    (MODEL_PREFIX_LEN + MODEL_HEADER_LEN) /* where the parameters start */
 #define MODEL_ENDIAN_MARK 0x01020304u
 #define MODEL_MAX_PARAMS  2147483647LL /* nparams < 2^31: one MPI_Bcast, 32-bit PetscInt */
@@ -46,14 +46,14 @@ typedef struct {
 #define F(type, name) {#name, type, offsetof(GCVAEModelHeader, name)}
 static const Field Fields[] = {
   F(FIELD_ENUM, decoder),        F(FIELD_INT, node_features), F(FIELD_INT, edge_features),
-  F(FIELD_INT, hidden),          F(FIELD_INT, gat_layers),    F(FIELD_INT, heads),
-  F(FIELD_INT, latent),          F(FIELD_INT, image_size),    F(FIELD_INT, cnn_channels),
-  F(FIELD_INT, cnn_layers),      F(FIELD_INT, decoder_hidden), F(FIELD_INT, cnn_n),
-  F(FIELD_REAL, mask_extra),     F(FIELD_INT, scaling),       F(FIELD_STRING, family),
-  F(FIELD_STRING, mesh),         F(FIELD_INT, train_n),       F(FIELD_INT, train_samples),
-  F(FIELD_INT, epochs),          F(FIELD_INT, seed),          F(FIELD_REAL, train_loss),
-  F(FIELD_REAL, test_loss),      F(FIELD_REAL, kl),           F(FIELD_REAL, train_seconds),
-  F(FIELD_INT, nparams),
+  F(FIELD_INT, hidden),          F(FIELD_INT, gat_layers),    F(FIELD_INT, edge_layers),
+  F(FIELD_INT, heads),           F(FIELD_INT, latent),        F(FIELD_INT, image_size),
+  F(FIELD_INT, cnn_channels),    F(FIELD_INT, cnn_layers),    F(FIELD_INT, decoder_hidden),
+  F(FIELD_INT, cnn_n),           F(FIELD_REAL, mask_extra),   F(FIELD_INT, scaling),
+  F(FIELD_STRING, family),       F(FIELD_STRING, mesh),       F(FIELD_INT, train_n),
+  F(FIELD_INT, train_samples),   F(FIELD_INT, epochs),        F(FIELD_INT, seed),
+  F(FIELD_REAL, train_loss),     F(FIELD_REAL, test_loss),    F(FIELD_REAL, kl),
+  F(FIELD_REAL, train_seconds),  F(FIELD_INT, nparams),
 };
 #undef F
 #define NFIELDS (sizeof(Fields) / sizeof(Fields[0]))
@@ -142,6 +142,8 @@ static int HeaderProblem(const GCVAEModelHeader *h, char msg[], size_t len)
   for (size_t i = 0; i < sizeof(dims) / sizeof(dims[0]); i++) {
     if (dims[i].value <= 0) return Problem(msg, len, bad, "%s = %" PetscInt_FMT " must be positive", dims[i].name, dims[i].value);
   }
+  if (h->edge_layers < 0 || h->edge_layers > h->gat_layers) return Problem(msg, len, bad, "edge_layers = %" PetscInt_FMT " is outside [0, gat_layers = %" PetscInt_FMT "]", h->edge_layers, h->gat_layers);
+  if (h->decoder == GCVAE_DECODER_CNN && h->edge_layers != 0) return Problem(msg, len, bad, "edge_layers = %" PetscInt_FMT " must be 0 for the cnn decoder", h->edge_layers);
   if (h->hidden % h->heads) return Problem(msg, len, bad, "hidden = %" PetscInt_FMT " is not divisible by heads = %" PetscInt_FMT, h->hidden, h->heads);
   if (h->decoder == GCVAE_DECODER_CNN && h->cnn_n <= 0) return Problem(msg, len, bad, "cnn_n = %" PetscInt_FMT " must be positive for the cnn decoder", h->cnn_n);
   if (h->decoder == GCVAE_DECODER_GRAPH && h->cnn_n != 0) return Problem(msg, len, bad, "cnn_n = %" PetscInt_FMT " must be 0 for the graph decoder", h->cnn_n);

@@ -42,9 +42,10 @@ static PetscErrorCode TestJacobi(void)
     PetscCall(MatSeqAIJRestoreArrayRead(p.At, &v));
     PetscCall(MatRestoreRowIJ(p.At, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
   }
-  for (int dec = 0; dec < 2; dec++)
+  for (int v = 0; v < 3; v++) /* graph, cnn, graph with edge states */
     for (int mode = 0; mode < 3; mode++) {
-      const char      *mname[3] = {"train", "mean", "sample"};
+      const char      *mname[3] = {"train", "mean", "sample"}, *dname[3] = {"graph", "cnn", "graph+edges"};
+      const int        dec      = v == 1;
       GCVAEModelHeader h;
       GCVAEModel       model;
       nnreal          *r, eps[4];
@@ -52,16 +53,17 @@ static PetscErrorCode TestJacobi(void)
       PetscInt         nbad = 0;
       char             what[128];
       MTHeader((GCVAEDecoderKind)dec, p.n, &h);
+      h.edge_layers = v == 2 ? 2 : 0;
       PetscCall(GCVAEModelCreate(&h, 1 + mode, &model));
       PetscCall(PetscMalloc1(p.mnnz, &r));
       for (int i = 0; i < 4; i++) eps[i] = (nnreal)mt_uniform(-2, 2);
       PetscCall(GCVAEModelForward(model, p.in, (GCVAELatentMode)mode, eps, r, NULL));
       for (PetscInt e = 0; e < p.mnnz; e++) nbad += r[e] != (nnreal)p.diag[e];
       PetscCall(MTLoss(&p, r, &L, NULL));
-      PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s decoder, %s mode: %" PetscInt_FMT " of %" PetscInt_FMT " entries differ from I; loss %.15f, Jacobi %.15f\n", dec ? "cnn" : "graph", mname[mode], nbad, p.mnnz, (double)L, (double)jac));
-      PetscCall(PetscSNPrintf(what, sizeof(what), "%s/%s: r~ = I exactly", dec ? "cnn" : "graph", mname[mode]));
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s decoder, %s mode: %" PetscInt_FMT " of %" PetscInt_FMT " entries differ from I; loss %.15f, Jacobi %.15f\n", dname[v], mname[mode], nbad, p.mnnz, (double)L, (double)jac));
+      PetscCall(PetscSNPrintf(what, sizeof(what), "%s/%s: r~ = I exactly", dname[v], mname[mode]));
       PetscCall(Expect((PetscBool)(nbad == 0), what));
-      PetscCall(PetscSNPrintf(what, sizeof(what), "%s/%s: loss = ||I - A~||^2 / n to 1e-13", dec ? "cnn" : "graph", mname[mode]));
+      PetscCall(PetscSNPrintf(what, sizeof(what), "%s/%s: loss = ||I - A~||^2 / n to 1e-13", dname[v], mname[mode]));
       PetscCall(Expect((PetscBool)(PetscAbsReal(L - jac) <= 1e-13 * jac), what));
       PetscCall(PetscFree(r));
       PetscCall(GCVAEModelDestroy(&model));
@@ -137,6 +139,18 @@ static PetscErrorCode TestErrors(void)
   ierr = GCVAEModelCreate(&h, 1, &model);
   PetscCall(PetscPopErrorHandler());
   PetscCall(ExpectError(ierr, "cnn decoder with cnn_n = 0", "a cnn decoder needs the matrix size cnn_n"));
+  MTHeader(GCVAE_DECODER_GRAPH, 0, &h);
+  h.edge_layers = 3; /* gat_layers = 2 */
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  ierr = GCVAEModelCreate(&h, 1, &model);
+  PetscCall(PetscPopErrorHandler());
+  PetscCall(ExpectError(ierr, "edge_layers = 3 with gat_layers = 2", "edge_layers = 3 must be in [0, gat_layers = 2]"));
+  MTHeader(GCVAE_DECODER_CNN, 36, &h);
+  h.edge_layers = 1;
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  ierr = GCVAEModelCreate(&h, 1, &model);
+  PetscCall(PetscPopErrorHandler());
+  PetscCall(ExpectError(ierr, "cnn decoder with edge_layers = 1", "edge_layers = 1 must be 0 for the cnn decoder"));
 
   { /* an unscaled matrix */
     Mat        A, M;
@@ -180,8 +194,10 @@ static PetscErrorCode TestSaveLoad(const char dir[])
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/t_model_roundtrip.bin", dir));
   PetscCall(PetscSNPrintf(bad, sizeof(bad), "%s/t_model_badcount.bin", dir));
   PetscCall(MTProblemCreate(6, 10, 0.2, 16, &p));
-  for (int dec = 0; dec < 2; dec++) {
+  for (int v = 0; v < 3; v++) { /* graph, cnn, graph with edge states */
+    const int dec = v == 1;
     MTHeader((GCVAEDecoderKind)dec, p.n, &h);
+    h.edge_layers = v == 2 ? 2 : 0;
     PetscCall(GCVAEModelCreate(&h, 4, &model));
     PetscCall(GCVAEModelGetParams(model, &b0));
     MTPerturb(b0, 0.2);
@@ -194,11 +210,11 @@ static PetscErrorCode TestSaveLoad(const char dir[])
     PetscCall(GCVAEModelForward(model, p.in, GCVAE_LATENT_MEAN, NULL, r0, NULL));
     PetscCall(GCVAEModelForward(loaded, p.in, GCVAE_LATENT_MEAN, NULL, r1, NULL));
     for (PetscInt e = 0; e < p.mnnz; e++) diff += r0[e] != r1[e];
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s decoder: %" PetscInt_FMT " parameters saved and loaded, %" PetscInt_FMT " differences (parameters + forward)\n", dec ? "cnn" : "graph", hl->nparams, diff));
-    PetscCall(Expect((PetscBool)(diff == 0 && hl->nparams == (PetscInt)b0->count && hl->decoder == h.decoder), dec ? "cnn: save + load is exact" : "graph: save + load is exact"));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s decoder: %" PetscInt_FMT " parameters saved and loaded, %" PetscInt_FMT " differences (parameters + forward)\n", v == 2 ? "graph (edge_layers 2)" : dec ? "cnn" : "graph", hl->nparams, diff));
+    PetscCall(Expect((PetscBool)(diff == 0 && hl->nparams == (PetscInt)b0->count && hl->decoder == h.decoder && hl->edge_layers == h.edge_layers), v == 2 ? "graph (edge_layers 2): save + load is exact" : dec ? "cnn: save + load is exact" : "graph: save + load is exact"));
     PetscCall(PetscFree2(r0, r1));
     PetscCall(GCVAEModelDestroy(&loaded));
-    if (dec == 0) { /* a file whose parameter count does not match its architecture */
+    if (v == 0) { /* a file whose parameter count does not match its architecture */
       GCVAEModelHeader *hm, hb;
       float            *f;
       PetscCall(GCVAEModelGetHeader(model, &hm));
@@ -284,7 +300,8 @@ static PetscErrorCode WritePrecision(const char file[])
 
   PetscFunctionBeginUser;
   PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write %s", file);
-  for (int dec = 0; dec < 2; dec++) { /* the same sequence as nn_model's Precision() */
+  for (int v = 0; v < 3; v++) { /* the same sequence as nn_model's Precision(): graph, cnn, graph with edge states */
+    const int        dec = v == 1;
     MTProblem        p;
     GCVAEModelHeader h;
     GCVAEModel       model;
@@ -293,9 +310,10 @@ static PetscErrorCode WritePrecision(const char file[])
     double           kl;
     int64_t          count;
 
-    mt_seed(100 + dec);
+    mt_seed(100 + v);
     PetscCall(MTProblemCreate(6, 10, 0.2, 16, &p));
     MTHeader((GCVAEDecoderKind)dec, p.n, &h);
+    h.edge_layers = v == 2 ? 2 : 0;
     PetscCall(GCVAEModelCreate(&h, 5, &model));
     PetscCall(GCVAEModelGetParams(model, &buf));
     MTPerturb(buf, 0.2);
@@ -304,7 +322,7 @@ static PetscErrorCode WritePrecision(const char file[])
     PetscCall(GCVAEModelForward(model, p.in, GCVAE_LATENT_TRAIN, eps, r, &kl));
     count = p.mnnz;
     PetscCheck(fwrite(&count, sizeof(count), 1, fp) == 1 && fwrite(&kl, sizeof(kl), 1, fp) == 1 && fwrite(r, sizeof(float), (size_t)p.mnnz, fp) == (size_t)p.mnnz, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write %s", file);
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s decoder: float forward of %" PetscInt_FMT " entries written\n", dec ? "cnn" : "graph", p.mnnz));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s decoder: float forward of %" PetscInt_FMT " entries written\n", v == 2 ? "graph (edge_layers 2)" : dec ? "cnn" : "graph", p.mnnz));
     PetscCall(PetscFree2(eps, r));
     PetscCall(GCVAEModelDestroy(&model));
     PetscCall(MTProblemDestroy(&p));

@@ -17,14 +17,16 @@ problem. Runs on any number of processes (the reader broadcasts from rank 0).\n\
 #define OFF_HLEN     16
 #define OFF_DECODER  (24 + 8 * 0)
 #define OFF_HIDDEN   (24 + 8 * 3)
-#define OFF_HEADS    (24 + 8 * 5)
-#define OFF_CNN_N    (24 + 8 * 11)
-#define OFF_EXTRA    (24 + 8 * 12)
-#define OFF_SCALING  (24 + 8 * 13)
-#define OFF_FAMILY   (24 + 8 * 14)
+#define OFF_GAT      (24 + 8 * 4)
+#define OFF_EDGE     (24 + 8 * 5)
+#define OFF_HEADS    (24 + 8 * 6)
+#define OFF_CNN_N    (24 + 8 * 12)
+#define OFF_EXTRA    (24 + 8 * 13)
+#define OFF_SCALING  (24 + 8 * 14)
+#define OFF_FAMILY   (24 + 8 * 15)
 #define OFF_NPARAMS  (OFF_FAMILY + 2 * 256 + 8 * 8)
 #define OFF_PARAMS   (OFF_NPARAMS + 8)
-#define HEADER_BYTES (18 * 8 + 5 * 8 + 2 * 256)
+#define HEADER_BYTES (19 * 8 + 5 * 8 + 2 * 256)
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 
@@ -105,6 +107,7 @@ static void HeaderCnn(GCVAEModelHeader *h, PetscInt nparams)
   h->hidden         = 24;
   h->heads          = 4;
   h->gat_layers     = 5;
+  h->edge_layers    = 0; /* the cnn decoder has none (HeaderGraph sets it) */
   h->latent         = 6;
   h->image_size     = 32;
   h->cnn_channels   = 9;
@@ -131,8 +134,9 @@ static void HeaderGraph(GCVAEModelHeader *h)
   HeaderCnn(h, 1); /* the smallest model */
   h->decoder    = GCVAE_DECODER_GRAPH;
   h->cnn_n      = 0;
-  h->heads      = 24;
-  h->mask_extra = 10;
+  h->heads       = 24;
+  h->edge_layers = 3;
+  h->mask_extra  = 10;
   memset(h->family, 'f', GCVAE_MODEL_NAME_LEN - 1); /* the longest name */
   memset(h->mesh, 0, GCVAE_MODEL_NAME_LEN); /* empty, zero-padded as it comes back */
   h->train_loss = -0.0;
@@ -155,6 +159,7 @@ static PetscInt HeaderDiff(const GCVAEModelHeader *a, const GCVAEModelHeader *b)
   CMP(edge_features);
   CMP(hidden);
   CMP(gat_layers);
+  CMP(edge_layers);
   CMP(heads);
   CMP(latent);
   CMP(image_size);
@@ -212,6 +217,8 @@ static PetscErrorCode RoundTrip(MPI_Comm comm, const char path[], const GCVAEMod
       nbad += GetLE(b + OFF_MARK, 4) != 0x01020304u;
       nbad += GetLE(b + OFF_HLEN, 8) != HEADER_BYTES;
       nbad += (int64_t)GetLE(b + OFF_DECODER, 8) != (int64_t)h->decoder;
+      nbad += (int64_t)GetLE(b + OFF_GAT, 8) != (int64_t)h->gat_layers;
+      nbad += (int64_t)GetLE(b + OFF_EDGE, 8) != (int64_t)h->edge_layers;
       nbad += (int64_t)GetLE(b + OFF_HEADS, 8) != (int64_t)h->heads;
       nbad += strcmp((char *)b + OFF_FAMILY, h->family) != 0;
       nbad += (int64_t)GetLE(b + OFF_NPARAMS, 8) != (int64_t)h->nparams;
@@ -346,7 +353,7 @@ typedef struct {
 
 enum {
   C_MISSING, C_EMPTY, C_SHORT, C_TRUNC_HEADER, C_TRUNC_PARAMS, C_MAGIC, C_FUTURE, C_VERSION0, C_SWAPPED, C_MARK, C_HLEN,
-  C_FLIP_PARAM, C_FLIP_HEADER, C_NAN, C_INF, C_DECODER, C_HEADS, C_CNN_N, C_EXTRA, C_SCALING, C_NONUL, C_PADDING,
+  C_FLIP_PARAM, C_FLIP_HEADER, C_NAN, C_INF, C_DECODER, C_HEADS, C_EDGE_NEG, C_EDGE_BIG, C_EDGE_CNN, C_CNN_N, C_EXTRA, C_SCALING, C_NONUL, C_PADDING,
   C_NPARAMS_BIG, C_NPARAMS_0, C_NPARAMS_LESS, C_INT_RANGE, C_TRAILING, C_DIRECTORY, C_NCASES
 };
 
@@ -355,19 +362,22 @@ static const Case Cases[C_NCASES] = {
   {"empty file", "empty", "truncated"},
   {"shorter than prefix", "truncated: 12 bytes", "fixed prefix"},
   {"truncated in header", "truncated: 324 bytes", "header"},
-  {"truncated in params", "truncated: 20722 bytes", "parameters need"},
+  {"truncated in params", "truncated: 20730 bytes", "parameters need"},
   {"wrong magic", "not a PCGCVAE model file", NULL},
   {"future version", "format version 2 is newer than this build reads (1): update PCGCVAE", NULL},
   {"version 0", "unknown format version 0", NULL},
   {"byte-swapped marker", "endianness marker", "big-endian"},
   {"corrupt marker", "endianness marker is 0x01020305", "corrupt"},
-  {"header length", "header length 700", "696"},
+  {"header length", "header length 700", "704"},
   {"flipped param byte", "checksum mismatch: the file is corrupt", NULL},
   {"flipped header byte", "checksum mismatch: the file is corrupt", NULL},
   {"NaN parameter", "parameter 1234 ", "NaN"},
   {"Inf parameter", "parameter 0 ", "Inf"},
   {"decoder kind 7", "decoder kind 7", NULL},
   {"heads !| hidden", "hidden = 24 is not divisible by heads = 5", NULL},
+  {"edge_layers -1", "edge_layers = -1 is outside [0, gat_layers = 5]", NULL},
+  {"edge_layers > gat_layers", "edge_layers = 6 is outside [0, gat_layers = 5]", NULL},
+  {"edge_layers with cnn", "edge_layers = 2 must be 0 for the cnn decoder", NULL},
   {"cnn without cnn_n", "cnn_n = 0", "cnn decoder"},
   {"mask_extra 11", "mask_extra = 11", "[0, 10]"},
   {"scaling 2", "scaling = 2", NULL},
@@ -421,6 +431,9 @@ static PetscErrorCode MakeCase(int c, const unsigned char *g, size_t glen, const
     break;
   case C_DECODER: PutLE(b + OFF_DECODER, 7, 8); break;
   case C_HEADS: PutLE(b + OFF_HEADS, 5, 8); break;
+  case C_EDGE_NEG: PutLE(b + OFF_EDGE, (uint64_t)-1, 8); break;
+  case C_EDGE_BIG: PutLE(b + OFF_EDGE, 6, 8); break;
+  case C_EDGE_CNN: PutLE(b + OFF_EDGE, 2, 8); break; /* the good file is a cnn model */
   case C_CNN_N: PutLE(b + OFF_CNN_N, 0, 8); break;
   case C_EXTRA: memcpy(&du, &d, 8); PutLE(b + OFF_EXTRA, du, 8); break;
   case C_SCALING: PutLE(b + OFF_SCALING, 2, 8); break;
@@ -517,7 +530,7 @@ static PetscErrorCode Fuzz(const char dir[], PetscInt nmut, PetscInt *nfail)
 /* The view names every field, the decoder by name (rank 0) */
 static PetscErrorCode ViewCheck(const char dir[], const GCVAEModelHeader *h, PetscInt *nfail)
 {
-  const char *want[] = {"decoder:", " cnn\n", "hidden:", "24\n", "mask_extra:", "0.3\n", "family:", "biharmonic\n", "mesh:", "square_243.msh\n", "seed:", "-987654321\n", "nparams:", "10007\n", "train_seconds:", "3600.25\n"};
+  const char *want[] = {"decoder:", " cnn\n", "hidden:", "24\n", "mask_extra:", "0.3\n", "family:", "biharmonic\n", "mesh:", "square_243.msh\n", "seed:", "-987654321\n", "edge_layers:     0\n", "nparams:", "10007\n", "train_seconds:", "3600.25\n"};
   char        path[PETSC_MAX_PATH_LEN], *hit;
   PetscViewer v;
   unsigned char *b;

@@ -4,7 +4,7 @@
 #  - training is deterministic for a seed, and a run stopped after 3 epochs and resumed to 6
 #    gives the same parameters as an uninterrupted 6-epoch run;
 #  - a killed run leaves a checkpoint -resume continues from;
-#  - bad inputs (missing data, bad decoder) fail with a message.
+#  - bad inputs (missing data, bad decoder, edge layers with the cnn decoder) fail with a message.
 set -u
 cd "$(dirname "$0")/.."
 out=tests/out/train_e2e; rm -rf $out; mkdir -p $out
@@ -37,5 +37,6 @@ awk -F, '$1=="jacobi"{ij=$2; lj=$10} $1=="gcvae"{ig=$2; lg=$10} END{ok=(ig<ij &&
 bin/gcvae-train -data $out/none.h5 -epochs 1 -o $out/x.bin > $out/bad1.log 2>&1 && fail "missing data accepted" || { grep -q "does not exist" $out/bad1.log && echo "ok   missing data rejected" || fail "missing data message"; }
 bin/gcvae-train -data $out/d.h5 -decoder mlp -epochs 1 -o $out/x.bin > $out/bad2.log 2>&1 && fail "bad decoder accepted" || { grep -q "use graph or cnn" $out/bad2.log && echo "ok   bad decoder rejected" || fail "bad decoder message"; }
 bin/gcvae-train -data $out/d.h5 -epochs 0 -o $out/x.bin > $out/bad3.log 2>&1 && fail "0 epochs accepted" || { grep -q "must be > 0" $out/bad3.log && echo "ok   -epochs 0 rejected" || fail "-epochs 0 message"; }
+bin/gcvae-train -data $out/d.h5 -decoder cnn -edge_layers 2 -epochs 1 -o $out/x.bin > $out/bad4.log 2>&1 && fail "cnn with edge layers accepted" || { grep -q "the cnn decoder has no edge states" $out/bad4.log && echo "ok   -decoder cnn -edge_layers 2 rejected" || fail "cnn edge_layers message"; }
 [ $fails -eq 0 ] && echo PASS || echo "FAIL ($fails)"
 exit $fails

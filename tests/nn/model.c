@@ -1,6 +1,7 @@
 static char help[] = "The whole GCVAE network in double: gradient of L(R~) + 0.1 KL against fourth-order\n"
                      "central differences for a sample of every parameter tensor (graph and cnn decoders, train\n"
-                     "mode; graph decoder in mean mode), and the double forward against the float one.\n"
+                     "mode; graph decoder with edge states (3 GATv2 layers, the last 2 with edge layers) in train\n"
+                     "and mean mode; graph decoder in mean mode), and the double forward against the float one.\n"
                      "  -test gradcheck|precision   what to run (default gradcheck)\n"
                      "  -samples S                  parameters to check per model, about (default 300)\n"
                      "  -corrupt                    add an error to one analytic gradient entry of dec.l2.w:\n"
@@ -37,7 +38,8 @@ static PetscErrorCode Objective(Ctx *c, double *J, PetscScalar grad[])
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode CheckModel(const char *title, GCVAEDecoderKind dec, GCVAELatentMode mode, MTProblem *p, PetscInt samples, PetscBool corrupt, int *fails)
+/* edge_layers > 0: the graph decoder with 3 GATv2 layers, the last edge_layers of them with edge states */
+static PetscErrorCode CheckModel(const char *title, GCVAEDecoderKind dec, PetscInt edge_layers, GCVAELatentMode mode, MTProblem *p, PetscInt samples, PetscBool corrupt, int *fails)
 {
   GCVAEModelHeader h;
   NNParamBuffer   *buf;
@@ -49,6 +51,10 @@ static PetscErrorCode CheckModel(const char *title, GCVAEDecoderKind dec, GCVAEL
 
   PetscFunctionBeginUser;
   MTHeader(dec, p->n, &h);
+  if (edge_layers) {
+    h.gat_layers  = 3;
+    h.edge_layers = edge_layers;
+  }
   PetscCall(GCVAEModelCreate(&h, 3, &c.model));
   PetscCall(GCVAEModelGetParams(c.model, &buf));
   MTPerturb(buf, 0.2);
@@ -122,7 +128,8 @@ static PetscErrorCode Precision(const char file[], int *fails)
   PetscFunctionBeginUser;
   fp = fopen(file, "rb");
   PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot open %s (run tests/bin/t_model -test precision -file %s first)", file, file);
-  for (int dec = 0; dec < 2; dec++) {
+  for (int v = 0; v < 3; v++) { /* graph, cnn, graph with edge states */
+    const int        dec = v == 1;
     MTProblem        p;
     GCVAEModelHeader h;
     GCVAEModel       model;
@@ -131,9 +138,10 @@ static PetscErrorCode Precision(const char file[], int *fails)
     double           kl, klf, err = 0, rmax = 0;
     int64_t          count;
 
-    mt_seed(100 + dec);
+    mt_seed(100 + v);
     PetscCall(MTProblemCreate(6, 10, 0.2, 16, &p));
     MTHeader((GCVAEDecoderKind)dec, p.n, &h);
+    h.edge_layers = v == 2 ? 2 : 0;
     PetscCall(GCVAEModelCreate(&h, 5, &model));
     PetscCall(GCVAEModelGetParams(model, &buf));
     MTPerturb(buf, 0.2);
@@ -147,7 +155,7 @@ static PetscErrorCode Precision(const char file[], int *fails)
       err  = gc_max(err, PetscAbsReal(rf - r[e]));
       rmax = gc_max(rmax, PetscAbsReal(r[e]));
     }
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s decoder, train mode: max |r~ - r~_float| / max |r~| = %.2e, KL %.6f vs float %.6f\n", dec ? "cnn" : "graph", err / rmax, kl, klf));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s decoder, train mode: max |r~ - r~_float| / max |r~| = %.2e, KL %.6f vs float %.6f\n", v == 2 ? "graph (edge_layers 2)" : dec ? "cnn" : "graph", err / rmax, kl, klf));
     gc_expect("float vs double forward, relative", err / rmax, 1e-5);
     gc_expect("float vs double KL, relative", PetscAbsReal(kl - klf) / PetscMax(kl, 1e-3), 1e-5);
     PetscCall(PetscFree2(eps, r));
@@ -178,10 +186,12 @@ int main(int argc, char **argv)
     mt_seed(7);
     /* 6 x 6 grid (n = 36), contrast 10, mask extra 0.2, 16 x 16 image */
     PetscCall(MTProblemCreate(6, 10, 0.2, 16, &p));
-    PetscCall(CheckModel("graph decoder, train mode", GCVAE_DECODER_GRAPH, GCVAE_LATENT_TRAIN, &p, samples, corrupt, &fails));
+    PetscCall(CheckModel("graph decoder, train mode", GCVAE_DECODER_GRAPH, 0, GCVAE_LATENT_TRAIN, &p, samples, corrupt, &fails));
     if (!corrupt) {
-      PetscCall(CheckModel("cnn decoder (cnn_n = n = 36, 40 x 40 image cropped), train mode", GCVAE_DECODER_CNN, GCVAE_LATENT_TRAIN, &p, samples, PETSC_FALSE, &fails));
-      PetscCall(CheckModel("graph decoder, mean mode (dr path only)", GCVAE_DECODER_GRAPH, GCVAE_LATENT_MEAN, &p, samples, PETSC_FALSE, &fails));
+      PetscCall(CheckModel("cnn decoder (cnn_n = n = 36, 40 x 40 image cropped), train mode", GCVAE_DECODER_CNN, 0, GCVAE_LATENT_TRAIN, &p, samples, PETSC_FALSE, &fails));
+      PetscCall(CheckModel("graph decoder, mean mode (dr path only)", GCVAE_DECODER_GRAPH, 0, GCVAE_LATENT_MEAN, &p, samples, PETSC_FALSE, &fails));
+      PetscCall(CheckModel("graph decoder, 3 GATv2 layers, edge_layers 2, train mode", GCVAE_DECODER_GRAPH, 2, GCVAE_LATENT_TRAIN, &p, samples, PETSC_FALSE, &fails));
+      PetscCall(CheckModel("graph decoder, 3 GATv2 layers, edge_layers 2, mean mode", GCVAE_DECODER_GRAPH, 2, GCVAE_LATENT_MEAN, &p, samples, PETSC_FALSE, &fails));
     }
     PetscCall(MTProblemDestroy(&p));
   } else {
