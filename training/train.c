@@ -188,10 +188,7 @@ static PetscErrorCode Shuffle(PetscInt seed, PetscInt epoch, PetscInt n, PetscIn
   PetscRandom rnd;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
-  PetscCall(PetscRandomSetType(rnd, PETSCRAND48));
-  PetscCall(PetscRandomSetSeed(rnd, (unsigned long)(1000003 * seed + epoch)));
-  PetscCall(PetscRandomSeed(rnd));
+  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, (unsigned long)(1000003 * seed + epoch), &rnd));
   for (PetscInt i = 0; i < n; i++) perm[i] = i;
   for (PetscInt i = n - 1; i > 0; i--) {
     PetscReal u;
@@ -203,19 +200,6 @@ static PetscErrorCode Shuffle(PetscInt seed, PetscInt epoch, PetscInt n, PetscIn
     perm[j] = t;
   }
   PetscCall(PetscRandomDestroy(&rnd));
-  PetscFunctionReturn(0);
-}
-
-/* Standard normal values (Box-Muller) */
-static PetscErrorCode Gaussian(PetscRandom rnd, PetscInt k, nnreal eps[])
-{
-  PetscFunctionBeginUser;
-  for (PetscInt i = 0; i < k; i++) {
-    PetscReal u1, u2;
-    PetscCall(PetscRandomGetValueReal(rnd, &u1));
-    PetscCall(PetscRandomGetValueReal(rnd, &u2));
-    eps[i] = (nnreal)(PetscSqrtReal(-2 * PetscLogReal(1 - u1)) * PetscCosReal(2 * PETSC_PI * u2));
-  }
   PetscFunctionReturn(0);
 }
 
@@ -415,10 +399,7 @@ int main(int argc, char **argv)
 
     PetscCall(PetscTime(&te0));
     PetscCall(Shuffle(ctx.seed, epoch, ntrain, perm));
-    PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &noise));
-    PetscCall(PetscRandomSetType(noise, PETSCRAND48));
-    PetscCall(PetscRandomSetSeed(noise, (unsigned long)(7919 * ctx.seed + 104729 * epoch + 1)));
-    PetscCall(PetscRandomSeed(noise));
+    PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, (unsigned long)(7919 * ctx.seed + 104729 * epoch + 1), &noise));
     for (PetscInt b0 = 0; b0 < ntrain; b0 += ctx.batch) {
       const PetscInt nb = PetscMin(ctx.batch, ntrain - b0);
       nn_params_zero_grad(P);
@@ -426,7 +407,7 @@ int main(int argc, char **argv)
         Sample   *s = &train[perm[q]];
         PetscReal L;
         double    kl;
-        PetscCall(Gaussian(noise, mh->latent, eps));
+        PetscCall(GCVAELatentDraw(noise, mh->latent, eps));
         PetscCall(GCVAEModelForward(model, s->in, GCVAE_LATENT_TRAIN, eps, r, &kl));
         PetscCall(SampleLoss(s, r, &L, grad));
         /* objective of the batch: mean over its matrices of L / L_jacobi + kl_weight KL */
