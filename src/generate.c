@@ -36,7 +36,9 @@ PetscErrorCode GCVAEFactorFromValues(Mat M, const nnreal r[], Vec dinvsqrt, Mat 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode GCVAEGenerate(GCVAEModel model, Mat A, PetscReal extra, GCVAELatentMode mode, const nnreal eps[], Mat *R)
+/* The network on A as given (any ordering serves the graph decoder: it is permutation
+   equivariant) */
+static PetscErrorCode GenerateOrdered(GCVAEModel model, Mat A, PetscReal extra, GCVAELatentMode mode, const nnreal eps[], Mat *R)
 {
   Mat               At, M;
   Vec               d;
@@ -46,7 +48,6 @@ PetscErrorCode GCVAEGenerate(GCVAEModel model, Mat A, PetscReal extra, GCVAELate
   GCVAEModelHeader *hdr;
 
   PetscFunctionBegin;
-  PetscCheck(mode != GCVAE_LATENT_TRAIN, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "GCVAEGenerate is inference: use GCVAE_LATENT_MEAN or GCVAE_LATENT_SAMPLE");
   PetscCall(GCVAEModelGetHeader(model, &hdr));
   PetscCall(GCVAEScale(A, &At, &d));
   PetscCall(GCVAEMaskBuild(At, extra >= 0 ? extra : hdr->mask_extra, &M));
@@ -60,5 +61,36 @@ PetscErrorCode GCVAEGenerate(GCVAEModel model, Mat A, PetscReal extra, GCVAELate
   PetscCall(MatDestroy(&M));
   PetscCall(MatDestroy(&At));
   PetscCall(VecDestroy(&d));
+  PetscFunctionReturn(0);
+}
+
+/* The cnn decoder reads an n x n image at (i, j): it was trained on RCM-ordered matrices
+   (gcvae-datagen), so it sees A in RCM order too, A^ = P A P^T, and R = P^T R^ P gives
+   R R^T = P^T (R^ R^^T) P ~ A^{-1}. */
+PetscErrorCode GCVAEGenerate(GCVAEModel model, Mat A, PetscReal extra, GCVAELatentMode mode, const nnreal eps[], Mat *R)
+{
+  GCVAEModelHeader *hdr;
+  IS                rperm, cperm, rinv, cinv;
+  Mat               Ap, Rp;
+
+  PetscFunctionBegin;
+  PetscCheck(mode != GCVAE_LATENT_TRAIN, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "GCVAEGenerate is inference: use GCVAE_LATENT_MEAN or GCVAE_LATENT_SAMPLE");
+  PetscCall(GCVAEModelGetHeader(model, &hdr));
+  if (hdr->decoder != GCVAE_DECODER_CNN) {
+    PetscCall(GenerateOrdered(model, A, extra, mode, eps, R));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(MatGetOrdering(A, MATORDERINGRCM, &rperm, &cperm));
+  PetscCall(MatPermute(A, rperm, cperm, &Ap));
+  PetscCall(GenerateOrdered(model, Ap, extra, mode, eps, &Rp));
+  PetscCall(ISInvertPermutation(rperm, PETSC_DECIDE, &rinv));
+  PetscCall(ISInvertPermutation(cperm, PETSC_DECIDE, &cinv));
+  PetscCall(MatPermute(Rp, rinv, cinv, R));
+  PetscCall(ISDestroy(&rperm));
+  PetscCall(ISDestroy(&cperm));
+  PetscCall(ISDestroy(&rinv));
+  PetscCall(ISDestroy(&cinv));
+  PetscCall(MatDestroy(&Ap));
+  PetscCall(MatDestroy(&Rp));
   PetscFunctionReturn(0);
 }

@@ -118,6 +118,10 @@ int main(int argc, char **argv)
     args: -dll_append lib/libgcvae.so -pc_type fsai
 
   test:
+    suffix: gcvae_cnn
+    args: -dll_append lib/libpcgcvae.so -pc_type gcvae -pc_gcvae_model models/poisson_cnn_433.bin
+
+  test:
     suffix: gcvae_large
     args: -mesh meshes/square_1781.msh -dll_append lib/libpcgcvae.so -pc_type gcvae -pc_gcvae_model models/poisson.bin
 
