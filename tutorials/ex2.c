@@ -98,4 +98,12 @@ int main(int argc, char **argv)
     suffix: fsai
     args: -dll_append lib/libgcvae.so -pc_type fsai
 
+  test:
+    suffix: gcvae_large
+    args: -mesh meshes/square_243.msh -dll_append lib/libpcgcvae.so -pc_type gcvae -pc_gcvae_model models/biharmonic.bin
+
+  test:
+    suffix: jacobi_large
+    args: -mesh meshes/square_243.msh -pc_type jacobi
+
 TEST*/
