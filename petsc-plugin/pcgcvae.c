@@ -28,6 +28,7 @@ typedef struct {
   PCGCVAELatent   latent;                        /* -pc_gcvae_latent */
   PetscReal       extra;                         /* -pc_gcvae_extra; < 0: the model's */
   PCGCVAEFallback fallback;                      /* -pc_gcvae_fallback */
+  PetscBool       reorder;                       /* -pc_gcvae_reorder: cnn models read A in RCM order */
   Mat             R;                             /* the factor in use, A's layout */
   Vec             work;                          /* R^T x */
   PetscReal       probe, probe_jacobi;           /* ||I - R^T A R||_F^2 / n estimates */
@@ -193,7 +194,7 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
     Mat       Rs;
     PetscReal p;
     if (gc->latent == PC_GCVAE_LATENT_SAMPLE) PetscCall(DrawLatent(gc->seed, s, hdr->latent, eps));
-    PetscCall(GCVAEGenerate(gc->model, Aseq, gc->extra, gc->latent == PC_GCVAE_LATENT_SAMPLE ? GCVAE_LATENT_SAMPLE : GCVAE_LATENT_MEAN, eps, &Rs));
+    PetscCall(GCVAEGenerate(gc->model, Aseq, gc->extra, gc->latent == PC_GCVAE_LATENT_SAMPLE ? GCVAE_LATENT_SAMPLE : GCVAE_LATENT_MEAN, eps, gc->reorder, &Rs));
     PetscCall(Probe(Aseq, Rs, NULL, &p));
     if (p < gc->probe) {
       gc->probe = p;
@@ -313,6 +314,7 @@ static PetscErrorCode PCSetFromOptions_GCVAE(PC pc, PetscOptionItems *PetscOptio
   PetscCall(PetscOptionsString("-pc_gcvae_latent", "Latent: mean (z = 0, deterministic) or sample (z ~ N(0, I))", "PCGCVAESetLatent", latent, latent, sizeof(latent), &flatent));
   PetscCall(PetscOptionsReal("-pc_gcvae_extra", "Mask: extra fraction of nnz(A) beyond pattern(A) (< 0: the model's)", "PCGCVAESetExtra", gc->extra, &gc->extra, NULL));
   PetscCall(PetscOptionsString("-pc_gcvae_fallback", "When R is worse than Jacobi: jacobi, error or none", "PCGCVAESetFallback", fallback, fallback, sizeof(fallback), &ffallback));
+  PetscCall(PetscOptionsBool("-pc_gcvae_reorder", "cnn models: RCM-order the matrix first, as the training matrices were (off for matrices already in that order)", "", gc->reorder, &gc->reorder, NULL));
   PetscOptionsHeadEnd();
   if (fmodel) PetscCall(PetscStrncpy(gc->modelfile, file, sizeof(gc->modelfile)));
   /* invalid values are reported by PCSetUp (see CheckSamples()) */
@@ -348,7 +350,7 @@ static PetscErrorCode PCView_GCVAE(PC pc, PetscViewer viewer)
     PetscCall(GCVAEModelGetHeader(gc->model, &h));
     PetscCall(PetscViewerASCIIPrintf(viewer, "  decoder %s, trained on %s (%s, n = %" PetscInt_FMT ", %" PetscInt_FMT " matrices, %" PetscInt_FMT " epochs)\n", h->decoder == GCVAE_DECODER_CNN ? "cnn" : "graph", h->family, h->mesh, h->train_n, h->train_samples, h->epochs));
   }
-  PetscCall(PetscViewerASCIIPrintf(viewer, "  latent %s, samples %" PetscInt_FMT ", seed %" PetscInt_FMT ", fallback %s\n", PCGCVAELatents[gc->latent], gc->samples, gc->seed, PCGCVAEFallbacks[gc->fallback]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "  latent %s, samples %" PetscInt_FMT ", seed %" PetscInt_FMT ", fallback %s, reorder %s\n", PCGCVAELatents[gc->latent], gc->samples, gc->seed, PCGCVAEFallbacks[gc->fallback], gc->reorder ? "rcm (cnn models)" : "none"));
   if (gc->R) {
     PetscInt n;
     PetscCall(MatGetSize(gc->R, &n, NULL));
@@ -463,8 +465,10 @@ static PetscErrorCode PCGCVAEGetProbe_GCVAE(PC pc, PetscReal *probe, PetscReal *
 .  -pc_gcvae_samples <k> - draw k latents and keep the R with the smallest probe loss (needs sample)
 .  -pc_gcvae_seed <s> - seed of the latent draws
 .  -pc_gcvae_extra <f> - mask: pattern(A) plus this fraction of nnz(A) (default: the model's)
--  -pc_gcvae_fallback <jacobi,error,none> - when the generated R is worse than Jacobi by a probe
+.  -pc_gcvae_fallback <jacobi,error,none> - when the generated R is worse than Jacobi by a probe
                                             estimate of ||I - R^T A R||_F
+-  -pc_gcvae_reorder <bool> - cnn models: read A in RCM order, as gcvae-datagen ordered the training
+                              matrices (default true; false for matrices already in that order)
 
    Level: intermediate
 
@@ -491,6 +495,7 @@ PETSC_EXTERN PetscErrorCode PCCreate_GCVAE(PC pc)
   gc->latent   = PC_GCVAE_LATENT_MEAN;
   gc->extra    = -1;
   gc->fallback = PC_GCVAE_FALLBACK_JACOBI;
+  gc->reorder  = PETSC_TRUE;
   pc->data     = (void *)gc;
 
   pc->ops->setup               = PCSetUp_GCVAE;

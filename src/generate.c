@@ -65,9 +65,11 @@ static PetscErrorCode GenerateOrdered(GCVAEModel model, Mat A, PetscReal extra, 
 }
 
 /* The cnn decoder reads an n x n image at (i, j): it was trained on RCM-ordered matrices
-   (gcvae-datagen), so it sees A in RCM order too, A^ = P A P^T, and R = P^T R^ P gives
-   R R^T = P^T (R^ R^^T) P ~ A^{-1}. */
-PetscErrorCode GCVAEGenerate(GCVAEModel model, Mat A, PetscReal extra, GCVAELatentMode mode, const nnreal eps[], Mat *R)
+   (gcvae-datagen orders them by RCM from the mesh's numbering), so with reorder it sees A
+   in RCM order too, A^ = P A P^T, and R = P^T R^ P gives R R^T = P^T (R^ R^^T) P ~ A^{-1}.
+   PETSc's RCM is not idempotent: a matrix that is already in the training order (a dataset
+   matrix) must be given with reorder = PETSC_FALSE. */
+PetscErrorCode GCVAEGenerate(GCVAEModel model, Mat A, PetscReal extra, GCVAELatentMode mode, const nnreal eps[], PetscBool reorder, Mat *R)
 {
   GCVAEModelHeader *hdr;
   IS                rperm, cperm, rinv, cinv;
@@ -76,7 +78,7 @@ PetscErrorCode GCVAEGenerate(GCVAEModel model, Mat A, PetscReal extra, GCVAELate
   PetscFunctionBegin;
   PetscCheck(mode != GCVAE_LATENT_TRAIN, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "GCVAEGenerate is inference: use GCVAE_LATENT_MEAN or GCVAE_LATENT_SAMPLE");
   PetscCall(GCVAEModelGetHeader(model, &hdr));
-  if (hdr->decoder != GCVAE_DECODER_CNN) {
+  if (hdr->decoder != GCVAE_DECODER_CNN || !reorder) {
     PetscCall(GenerateOrdered(model, A, extra, mode, eps, R));
     PetscFunctionReturn(0);
   }
