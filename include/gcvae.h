@@ -102,6 +102,8 @@ PETSC_EXTERN PetscErrorCode GCVAEPCSetFactor(PC pc, Mat R);
 /* ---- solve.c: the project's CG, and its random numbers --------------------- */
 /* A PETSCRAND48 generator on comm seeded with seed: the same stream on every machine. */
 PETSC_EXTERN PetscErrorCode GCVAERandomCreate(MPI_Comm, unsigned long seed, PetscRandom *);
+/* A random permutation of 0..n-1 (Fisher-Yates with GCVAERandomCreate(seed)). */
+PETSC_EXTERN PetscErrorCode GCVAERandomPermutation(unsigned long seed, PetscInt n, PetscInt perm[]);
 /* b uniform in [-1, 1) from seed (PETSCRAND48), the same for any number of processes. */
 PETSC_EXTERN PetscErrorCode GCVAECreateRHS(Mat A, PetscInt seed, Vec *b);
 /* CG (unpreconditioned norm, rtol 1e-5, zero guess) with M^{-1} = R R^T, or Jacobi if

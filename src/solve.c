@@ -13,6 +13,26 @@ PetscErrorCode GCVAERandomCreate(MPI_Comm comm, unsigned long seed, PetscRandom 
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode GCVAERandomPermutation(unsigned long seed, PetscInt n, PetscInt perm[])
+{
+  PetscRandom rnd;
+
+  PetscFunctionBegin;
+  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, seed, &rnd));
+  for (PetscInt i = 0; i < n; i++) perm[i] = i;
+  for (PetscInt i = n - 1; i > 0; i--) { /* Fisher-Yates */
+    PetscReal u;
+    PetscInt  j, t;
+    PetscCall(PetscRandomGetValueReal(rnd, &u));
+    j       = PetscMin((PetscInt)(u * (i + 1)), i);
+    t       = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+  PetscCall(PetscRandomDestroy(&rnd));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode GCVAECreateRHS(Mat A, PetscInt seed, Vec *b)
 {
   PetscRandom  rnd;

@@ -83,26 +83,14 @@ static PetscErrorCode ProcessOptions(AppCtx *ctx)
 /* The held-out samples: the first round(F N) of a seeded shuffle, sorted. */
 static PetscErrorCode ChooseTestSplit(const AppCtx *ctx, PetscInt *ntest, PetscInt **test)
 {
-  PetscRandom rnd;
-  PetscInt   *perm, N = ctx->samples;
+  PetscInt *perm, N = ctx->samples;
 
   PetscFunctionBeginUser;
-  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, (unsigned long)(2 * ctx->seed + 1), &rnd));
   PetscCall(PetscMalloc1(N, &perm));
-  for (PetscInt i = 0; i < N; i++) perm[i] = i;
-  for (PetscInt i = N - 1; i > 0; i--) { /* Fisher-Yates */
-    PetscReal u;
-    PetscInt  j, t;
-    PetscCall(PetscRandomGetValueReal(rnd, &u));
-    j       = PetscMin((PetscInt)(u * (i + 1)), i);
-    t       = perm[i];
-    perm[i] = perm[j];
-    perm[j] = t;
-  }
+  PetscCall(GCVAERandomPermutation((unsigned long)(2 * ctx->seed + 1), N, perm));
   *ntest = (PetscInt)PetscFloorReal(ctx->test_fraction * N + 0.5);
   PetscCall(PetscSortInt(*ntest, perm));
   *test = perm;
-  PetscCall(PetscRandomDestroy(&rnd));
   PetscFunctionReturn(0);
 }
 

@@ -182,27 +182,6 @@ static PetscErrorCode SampleLoss(Sample *s, const nnreal r[], PetscReal *L, Pets
   PetscFunctionReturn(0);
 }
 
-/* Fisher-Yates with a generator seeded by (seed, epoch): reproducible on resume */
-static PetscErrorCode Shuffle(PetscInt seed, PetscInt epoch, PetscInt n, PetscInt perm[])
-{
-  PetscRandom rnd;
-
-  PetscFunctionBeginUser;
-  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, (unsigned long)(1000003 * seed + epoch), &rnd));
-  for (PetscInt i = 0; i < n; i++) perm[i] = i;
-  for (PetscInt i = n - 1; i > 0; i--) {
-    PetscReal u;
-    PetscInt  j, t;
-    PetscCall(PetscRandomGetValueReal(rnd, &u));
-    j       = PetscMin((PetscInt)(u * (i + 1)), i);
-    t       = perm[i];
-    perm[i] = perm[j];
-    perm[j] = t;
-  }
-  PetscCall(PetscRandomDestroy(&rnd));
-  PetscFunctionReturn(0);
-}
-
 /* ---- the AdamW state beside the checkpoint ---------------------------------
    "GCVAEST1", epoch, step, nparams (int64 each), m, v (float32 [nparams]), crc32. */
 static PetscErrorCode StateWrite(const char path[], PetscInt epoch, const NNParamBuffer *p)
@@ -398,7 +377,8 @@ int main(int argc, char **argv)
     PetscLogDouble te0, te1;
 
     PetscCall(PetscTime(&te0));
-    PetscCall(Shuffle(ctx.seed, epoch, ntrain, perm));
+    /* seeded by (seed, epoch): reproducible on resume */
+    PetscCall(GCVAERandomPermutation((unsigned long)(1000003 * ctx.seed + epoch), ntrain, perm));
     PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, (unsigned long)(7919 * ctx.seed + 104729 * epoch + 1), &noise));
     for (PetscInt b0 = 0; b0 < ntrain; b0 += ctx.batch) {
       const PetscInt nb = PetscMin(ctx.batch, ntrain - b0);
