@@ -77,7 +77,7 @@ tests/bin/%: $(OBJDIR)/tests/%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so
 	$(PCC_LINKER) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE)
 
 # Debian packages; installed only when one is missing (apt needs root).
-DEB_PKGS := petsc-dev libpetsc3.18-dev-examples libhdf5-openmpi-dev zlib1g-dev libopenblas-dev gmsh python3-matplotlib valgrind make gcc
+DEB_PKGS := petsc-dev libpetsc3.18-dev-examples openmpi-bin libhdf5-openmpi-dev zlib1g-dev libopenblas-dev gmsh python3-matplotlib valgrind make gcc
 deps:
 	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
