@@ -149,7 +149,7 @@ static PetscErrorCode PCReset_GCVAE(PC);
 static PetscErrorCode PCSetUp_GCVAE(PC pc)
 {
   PC_GCVAE         *gc = (PC_GCVAE *)pc->data;
-  Mat               A  = pc->pmat, Aseq, Rseq = NULL, At;
+  Mat               A  = pc->pmat, Aseq, Rseq = NULL;
   Vec               d;
   PetscMPIInt       size;
   PetscBool         isaij;
@@ -186,9 +186,11 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
     PetscCall(PetscObjectReference((PetscObject)A));
     Aseq = A;
   }
-  /* the input checks (square, finite, positive diagonal) and D^{-1/2} for Jacobi */
-  PetscCall(GCVAEScale(Aseq, &At, &d));
-  PetscCall(MatDestroy(&At));
+  /* D^{-1/2} for the Jacobi probe (the diagonal was checked positive above; no copy of A needed) */
+  PetscCall(MatCreateVecs(Aseq, &d, NULL));
+  PetscCall(MatGetDiagonal(Aseq, d));
+  PetscCall(VecSqrtAbs(d));
+  PetscCall(VecReciprocal(d));
   PetscCall(PetscMalloc1(hdr->latent, &eps));
   gc->probe = PETSC_MAX_REAL;
   for (PetscInt s = 0; s < gc->samples; s++) {
