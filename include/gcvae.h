@@ -85,6 +85,9 @@ PETSC_EXTERN PetscErrorCode GCVAECheckMatrix(Mat A);
    entries of |A~||A~| outside it, in symmetric pairs. M is MATSEQAIJ with A~'s values
    on pattern(A~) and explicit zeros on the extra entries. */
 PETSC_EXTERN PetscErrorCode GCVAEMaskBuild(Mat At, PetscReal extra, Mat *M);
+/* The name under which GCVAEMaskBuild composes on M a Vec of (A~^2)_ij on M's entries (CSR order),
+   which GCVAEInputCreate reads instead of forming A~^2 again (it forms it for other masks). */
+#define GCVAE_MASK_SQUARE "GCVAEMaskSquare"
 /* L(R~) = ||I - R~^T A~ R~||_F^2 / n and dL/dR~ on R~'s pattern (serial, MATSEQAIJ).
    Create once per pattern (symbolic products); Evaluate reads R~'s current values and
    writes grad[] in R~'s CSR order (grad may be NULL). */

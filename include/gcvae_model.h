@@ -90,6 +90,9 @@ PETSC_EXTERN PetscErrorCode GCVAEModelCreate(const GCVAEModelHeader *hdr, PetscI
 PETSC_EXTERN PetscErrorCode GCVAEModelLoad(MPI_Comm, const char path[], GCVAEModel *);
 PETSC_EXTERN PetscErrorCode GCVAEModelSave(GCVAEModel, const char path[]);
 PETSC_EXTERN PetscErrorCode GCVAEModelDestroy(GCVAEModel *);
+/* modelcache.c: the model of a file, loaded once per process (collective on comm) and read again
+   when the file changes; owned by the cache (freed at PetscFinalize), never destroyed by the caller. */
+PETSC_EXTERN PetscErrorCode GCVAEModelCacheGet(MPI_Comm, const char path[], GCVAEModel *);
 /* Errors (naming both sizes) when the model cannot serve a matrix of size n (a cnn decoder's fixed n). */
 PETSC_EXTERN PetscErrorCode GCVAEModelCheckSize(GCVAEModel, PetscInt n);
 /* The header (architecture + training summary; the caller may update the summary). */
@@ -111,6 +114,9 @@ PETSC_EXTERN PetscErrorCode GCVAEModelForward(GCVAEModel, GCVAEInput, GCVAELaten
    a TRAIN forward every tensor gets a gradient; after MEAN or SAMPLE the latent is fixed,
    so the inverse encoder and latent MLP get none (kl_weight unused). */
 PETSC_EXTERN PetscErrorCode GCVAEModelBackward(GCVAEModel, GCVAEInput, const nnreal dr[], double kl_weight);
+/* Inference only (MEAN or SAMPLE): the same r as GCVAEModelForward with a small workspace
+   (graph decoders without edge states; the others run the forward), and no backward after it. */
+PETSC_EXTERN PetscErrorCode GCVAEModelInfer(GCVAEModel, GCVAEInput, GCVAELatentMode, const nnreal eps[], nnreal r[]);
 
 /* ---- generate.c: Mat -> R ------------------------------------------------- */
 /* k standard normal values from rnd (uniform in [0, 1)): latent draws for training and sampling. */

@@ -36,6 +36,21 @@ PetscErrorCode GCVAEFactorFromValues(Mat M, const nnreal r[], Vec dinvsqrt, Mat 
   PetscFunctionReturn(0);
 }
 
+/* -log_view events of the stages of the generation */
+static PetscLogEvent GCVAE_Scale, GCVAE_Mask, GCVAE_Input, GCVAE_Forward, GCVAE_Factor;
+
+static PetscErrorCode GenerateRegisterEvents(void)
+{
+  PetscFunctionBegin;
+  if (GCVAE_Scale) PetscFunctionReturn(0);
+  PetscCall(PetscLogEventRegister("GCVAEScale", MAT_CLASSID, &GCVAE_Scale));
+  PetscCall(PetscLogEventRegister("GCVAEMask", MAT_CLASSID, &GCVAE_Mask));
+  PetscCall(PetscLogEventRegister("GCVAEInput", MAT_CLASSID, &GCVAE_Input));
+  PetscCall(PetscLogEventRegister("GCVAEForward", MAT_CLASSID, &GCVAE_Forward));
+  PetscCall(PetscLogEventRegister("GCVAEFactor", MAT_CLASSID, &GCVAE_Factor));
+  PetscFunctionReturn(0);
+}
+
 /* The network on A as given (any ordering serves the graph decoder: it is permutation
    equivariant) */
 static PetscErrorCode GenerateOrdered(GCVAEModel model, Mat A, PetscReal extra, GCVAELatentMode mode, const nnreal eps[], Mat *R)
@@ -48,14 +63,25 @@ static PetscErrorCode GenerateOrdered(GCVAEModel model, Mat A, PetscReal extra, 
   GCVAEModelHeader *hdr;
 
   PetscFunctionBegin;
+  PetscCall(GenerateRegisterEvents());
   PetscCall(GCVAEModelGetHeader(model, &hdr));
+  PetscCall(PetscLogEventBegin(GCVAE_Scale, A, 0, 0, 0));
   PetscCall(GCVAEScale(A, &At, &d));
+  PetscCall(PetscLogEventEnd(GCVAE_Scale, A, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(GCVAE_Mask, A, 0, 0, 0));
   PetscCall(GCVAEMaskBuild(At, extra >= 0 ? extra : hdr->mask_extra, &M));
+  PetscCall(PetscLogEventEnd(GCVAE_Mask, A, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(GCVAE_Input, A, 0, 0, 0));
   PetscCall(GCVAEInputCreate(At, M, &in));
+  PetscCall(PetscLogEventEnd(GCVAE_Input, A, 0, 0, 0));
   PetscCall(GCVAEInputGetSizes(in, &n, &mnnz));
   PetscCall(PetscMalloc1(mnnz, &r));
-  PetscCall(GCVAEModelForward(model, in, mode, eps, r, NULL));
+  PetscCall(PetscLogEventBegin(GCVAE_Forward, A, 0, 0, 0));
+  PetscCall(GCVAEModelInfer(model, in, mode, eps, r));
+  PetscCall(PetscLogEventEnd(GCVAE_Forward, A, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(GCVAE_Factor, A, 0, 0, 0));
   PetscCall(GCVAEFactorFromValues(M, r, d, R));
+  PetscCall(PetscLogEventEnd(GCVAE_Factor, A, 0, 0, 0));
   PetscCall(PetscFree(r));
   PetscCall(GCVAEInputDestroy(&in));
   PetscCall(MatDestroy(&M));

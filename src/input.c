@@ -95,6 +95,7 @@ PetscErrorCode GCVAEInputCreate(Mat At, Mat M, GCVAEInput *input)
 {
   GCVAEInput         in;
   Mat                A2;
+  Vec                sq;
   PetscInt           n, nm, m1, m2, nA2;
   const PetscInt    *ai, *aj, *mi, *mj, *bi, *bj;
   const PetscScalar *av, *bv;
@@ -155,26 +156,45 @@ PetscErrorCode GCVAEInputCreate(Mat At, Mat M, GCVAEInput *input)
       in->xedge[k * GCVAE_EDGE_FEATURES + 1] = (nnreal)(aj[k] == i);
     }
 
-  /* mask entries: A~ and A~^2 looked up in their sorted rows */
-  PetscCall(MatMatMult(At, At, MAT_INITIAL_MATRIX, PETSC_DEFAULT, &A2));
-  PetscCall(MatGetRowIJ(A2, 0, PETSC_FALSE, PETSC_FALSE, &nA2, &bi, &bj, &done));
-  PetscCheck(done, PETSC_COMM_SELF, PETSC_ERR_SUP, "GCVAEInputCreate: cannot get the CSR of A~^2");
-  PetscCall(MatSeqAIJGetArrayRead(A2, &bv));
+  /* mask entries: A~ and A~^2 looked up in their sorted rows; A~^2 on the mask as
+     GCVAEMaskBuild left it on M, or formed here for a mask made otherwise */
+  {
+    PetscObject sqobj = NULL;
+    PetscInt    sqlen = -1;
+    PetscCall(PetscObjectQuery((PetscObject)M, GCVAE_MASK_SQUARE, &sqobj));
+    if (sqobj) PetscCall(VecGetSize((Vec)sqobj, &sqlen));
+    if (sqlen == in->mnnz) {
+      sq  = (Vec)sqobj;
+      A2  = NULL;
+      nA2 = 0;
+      bi = bj = NULL;
+      PetscCall(VecGetArrayRead(sq, &bv));
+    } else {
+      sq = NULL;
+      PetscCall(MatMatMult(At, At, MAT_INITIAL_MATRIX, PETSC_DEFAULT, &A2));
+      PetscCall(MatGetRowIJ(A2, 0, PETSC_FALSE, PETSC_FALSE, &nA2, &bi, &bj, &done));
+      PetscCheck(done, PETSC_COMM_SELF, PETSC_ERR_SUP, "GCVAEInputCreate: cannot get the CSR of A~^2");
+      PetscCall(MatSeqAIJGetArrayRead(A2, &bv));
+    }
+  }
   PetscCall(PetscMalloc3(in->mnnz, &in->mrow, in->mnnz, &in->mcol, (size_t)in->mnnz * GCVAE_MASK_FEATURES, &in->xmask));
   for (PetscInt i = 0; i < n; i++)
     for (PetscInt k = mi[i]; k < mi[i + 1]; k++) {
-      const PetscInt j = mj[k], pa = FindInRow(aj + ai[i], ai[i + 1] - ai[i], j), pb = FindInRow(bj + bi[i], bi[i + 1] - bi[i], j);
+      const PetscInt j = mj[k], pa = FindInRow(aj + ai[i], ai[i + 1] - ai[i], j), pb = sq ? -1 : FindInRow(bj + bi[i], bi[i + 1] - bi[i], j);
       nnreal        *x = in->xmask + (size_t)k * GCVAE_MASK_FEATURES;
       in->mrow[k]      = i;
       in->mcol[k]      = j;
       x[0]             = pa >= 0 ? (nnreal)PetscRealPart(av[ai[i] + pa]) : 0;
-      x[1]             = pb >= 0 ? (nnreal)PetscRealPart(bv[bi[i] + pb]) : 0;
+      x[1]             = sq ? (nnreal)PetscRealPart(bv[k]) : pb >= 0 ? (nnreal)PetscRealPart(bv[bi[i] + pb]) : 0;
       x[2]             = (nnreal)(pa >= 0);
       x[3]             = (nnreal)(i == j);
     }
-  PetscCall(MatSeqAIJRestoreArrayRead(A2, &bv));
-  PetscCall(MatRestoreRowIJ(A2, 0, PETSC_FALSE, PETSC_FALSE, &nA2, &bi, &bj, &done));
-  PetscCall(MatDestroy(&A2));
+  if (sq) PetscCall(VecRestoreArrayRead(sq, &bv));
+  else {
+    PetscCall(MatSeqAIJRestoreArrayRead(A2, &bv));
+    PetscCall(MatRestoreRowIJ(A2, 0, PETSC_FALSE, PETSC_FALSE, &nA2, &bi, &bj, &done));
+    PetscCall(MatDestroy(&A2));
+  }
   PetscCall(MatSeqAIJRestoreArrayRead(At, &av));
   PetscCall(MatRestoreRowIJ(M, 0, PETSC_FALSE, PETSC_FALSE, &n, &mi, &mj, &done));
   PetscCall(MatRestoreRowIJ(At, 0, PETSC_FALSE, PETSC_FALSE, &n, &ai, &aj, &done));

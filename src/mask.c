@@ -1,7 +1,8 @@
 /* The sparsity mask of R~: pattern(A) plus the `extra` fraction (of nnz(A)) of the
    largest entries of |A~| |A~| outside it, added in symmetric pairs. |A~||A~| (not
    |A~^2|) so that cancellation cannot hide a strong two-hop coupling. Ties are broken
-   by (row, column), so the mask is a deterministic function of A. */
+   by (row, column), so the mask is a deterministic function of A. Both products are formed
+   row by row here, never as matrices (O(nnz(A~^2)) time, O(n) extra memory). */
 #include <gcvae.h>
 
 typedef struct {
@@ -17,25 +18,92 @@ static int CandidateCompare(const void *a, const void *b)
   return x->j < y->j ? -1 : (x->j > y->j);
 }
 
-static PetscBool InRow(const PetscInt *cols, PetscInt len, PetscInt j)
+/* The k-th largest (1 <= k <= n) of w[0..n), which is reordered: quickselect with a three-way
+   partition (a mesh's |A~||A~| has many equal values), O(n) expected */
+static PetscReal KthLargest(PetscReal *w, PetscInt n, PetscInt k)
 {
-  PetscInt lo = 0, hi = len - 1;
-  while (lo <= hi) {
-    PetscInt mid = (lo + hi) / 2;
-    if (cols[mid] == j) return PETSC_TRUE;
-    if (cols[mid] < j) lo = mid + 1;
-    else hi = mid - 1;
+  PetscInt lo = 0, hi = n - 1, t = k - 1; /* position t in descending order */
+
+  while (lo < hi) {
+    const PetscReal a = w[lo], b = w[lo + (hi - lo) / 2], c = w[hi];
+    const PetscReal p = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b)); /* median of three */
+    PetscInt        lt = lo, i = lo, gt = hi; /* [lo, lt) > p, [lt, gt] = p, (gt, hi] < p */
+    while (i <= gt) {
+      const PetscReal x = w[i];
+      if (x > p) {
+        w[i++] = w[lt];
+        w[lt++] = x;
+      } else if (x < p) {
+        w[i]    = w[gt];
+        w[gt--] = x;
+      } else i++;
+    }
+    if (t < lt) hi = lt - 1;
+    else if (t > gt) lo = gt + 1;
+    else return p;
   }
-  return PETSC_FALSE;
+  return w[lo];
+}
+
+/* Move the first k candidates of the order of CandidateCompare (value descending, then row,
+   column) to cand[0..k), in any order: the same set as a full sort's first k, in O(ncand) */
+static PetscErrorCode SelectLargest(Candidate *cand, PetscInt ncand, PetscInt k)
+{
+  PetscReal *w, thr;
+  PetscInt   g = 0, e;
+
+  PetscFunctionBegin;
+  if (k <= 0 || k >= ncand) PetscFunctionReturn(0);
+  PetscCall(PetscMalloc1(ncand, &w));
+  for (PetscInt c = 0; c < ncand; c++) w[c] = cand[c].v;
+  thr = KthLargest(w, ncand, k);
+  PetscCall(PetscFree(w));
+  for (PetscInt c = 0; c < ncand; c++) /* above the threshold first, then the ties at it */
+    if (cand[c].v > thr) {
+      const Candidate x = cand[c];
+      cand[c]           = cand[g];
+      cand[g++]         = x;
+    }
+  e = g;
+  for (PetscInt c = g; c < ncand; c++)
+    if (cand[c].v == thr) {
+      const Candidate x = cand[c];
+      cand[c]           = cand[e];
+      cand[e++]         = x;
+    }
+  qsort(cand + g, (size_t)(e - g), sizeof(Candidate), CandidateCompare); /* ties: by (row, column) */
+  PetscFunctionReturn(0);
+}
+
+/* Row i of |A~||A~| (abs) and of A~^2 (sgn) by Gustavson's dense accumulation over the sorted
+   row i of A~, the k of a~_ik a~_kj in increasing order as in PETSc's MatMatMult (the same sums
+   to the bit). The columns touched are appended to cols[*nc]; acc arrays are zero outside them. */
+static void SquareRow(PetscInt i, const PetscInt *ai, const PetscInt *aj, const PetscScalar *av, PetscReal *abs, PetscReal *sgn, PetscBool *seen, PetscInt *cols, PetscInt *nc)
+{
+  *nc = 0;
+  for (PetscInt p = ai[i]; p < ai[i + 1]; p++) {
+    const PetscInt  k = aj[p];
+    const PetscReal a = PetscRealPart(av[p]), aa = PetscAbsReal(a);
+    for (PetscInt q = ai[k]; q < ai[k + 1]; q++) {
+      const PetscInt  j = aj[q];
+      const PetscReal b = PetscRealPart(av[q]);
+      if (!seen[j]) {
+        seen[j]      = PETSC_TRUE;
+        cols[(*nc)++] = j;
+      }
+      if (abs) abs[j] += aa * PetscAbsReal(b);
+      if (sgn) sgn[j] += a * b;
+    }
+  }
 }
 
 PetscErrorCode GCVAEMaskBuild(Mat At, PetscReal extra, Mat *M)
 {
-  Mat                Abs, A2;
-  PetscInt           n, ncand = 0, nextra, *nnzrow;
-  const PetscInt    *ai, *aj, *bi, *bj;
-  const PetscScalar *bv;
-  PetscBool          done;
+  PetscInt           n, ncand = 0, ccap, nextra, *nnzrow, *cols, nc, maxrow = 0;
+  const PetscInt    *ai, *aj;
+  const PetscScalar *av;
+  PetscBool          done, *seen;
+  PetscReal         *abs, *sgn;
   Candidate         *cand;
   PetscMPIInt        size;
 
@@ -44,32 +112,39 @@ PetscErrorCode GCVAEMaskBuild(Mat At, PetscReal extra, Mat *M)
   PetscCheck(size == 1, PetscObjectComm((PetscObject)At), PETSC_ERR_SUP, "GCVAEMaskBuild is serial (MATSEQAIJ)");
   PetscCheck(extra >= 0 && extra <= 10, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Mask extra fraction %g must be in [0, 10]", (double)extra);
   PetscCall(MatGetSize(At, &n, NULL));
-  PetscCall(MatDuplicate(At, MAT_COPY_VALUES, &Abs));
-  {
-    PetscScalar *v;
-    PetscInt     nz;
-    PetscCall(MatSeqAIJGetArray(Abs, &v));
-    PetscCall(MatGetRowIJ(Abs, 0, PETSC_FALSE, PETSC_FALSE, &n, &ai, &aj, &done));
-    nz = ai[n];
-    for (PetscInt k = 0; k < nz; k++) v[k] = PetscAbsScalar(v[k]);
-    PetscCall(MatRestoreRowIJ(Abs, 0, PETSC_FALSE, PETSC_FALSE, &n, &ai, &aj, &done));
-    PetscCall(MatSeqAIJRestoreArray(Abs, &v));
-  }
-  PetscCall(MatMatMult(Abs, Abs, MAT_INITIAL_MATRIX, PETSC_DEFAULT, &A2));
   PetscCall(MatGetRowIJ(At, 0, PETSC_FALSE, PETSC_FALSE, &n, &ai, &aj, &done));
-  PetscCall(MatGetRowIJ(A2, 0, PETSC_FALSE, PETSC_FALSE, &n, &bi, &bj, &done));
-  PetscCall(MatSeqAIJGetArrayRead(A2, &bv));
-  PetscCall(PetscMalloc1(bi[n] + 1, &cand));
-  for (PetscInt i = 0; i < n; i++)
-    for (PetscInt k = bi[i]; k < bi[i + 1]; k++) {
-      const PetscInt j = bj[k];
-      if (j <= i || InRow(aj + ai[i], ai[i + 1] - ai[i], j)) continue;
-      cand[ncand].v   = PetscRealPart(bv[k]);
-      cand[ncand].i   = i;
-      cand[ncand++].j = j;
+  PetscCheck(done, PETSC_COMM_SELF, PETSC_ERR_SUP, "GCVAEMaskBuild: cannot get the CSR of A~");
+  PetscCall(MatSeqAIJGetArrayRead(At, &av));
+  for (PetscInt i = 0; i < n; i++) maxrow = PetscMax(maxrow, ai[i + 1] - ai[i]);
+  PetscCall(PetscCalloc4(n, &abs, n, &sgn, n, &seen, n, &cols));
+  /* candidates: (i, j), j > i, of |A~||A~| outside pattern(A~); rows of the square hold at most
+     maxrow^2 entries, so the array grows by doubling (amortised O(nnz(A~^2))) */
+  ccap = PetscMax(16, 2 * ai[n]);
+  PetscCall(PetscMalloc1(ccap, &cand));
+  for (PetscInt i = 0; i < n; i++) {
+    SquareRow(i, ai, aj, av, abs, NULL, seen, cols, &nc);
+    for (PetscInt p = ai[i]; p < ai[i + 1]; p++) seen[aj[p]] = PETSC_FALSE; /* pattern(A~): not candidates */
+    for (PetscInt c = 0; c < nc; c++) {
+      const PetscInt j = cols[c];
+      if (seen[j] && j > i) {
+        if (ncand == ccap) {
+          Candidate *bigger;
+          PetscCall(PetscMalloc1(2 * ccap, &bigger));
+          PetscCall(PetscArraycpy(bigger, cand, ncand));
+          PetscCall(PetscFree(cand));
+          cand = bigger;
+          ccap *= 2;
+        }
+        cand[ncand].v   = abs[j];
+        cand[ncand].i   = i;
+        cand[ncand++].j = j;
+      }
+      seen[j] = PETSC_FALSE;
+      abs[j]  = 0;
     }
-  qsort(cand, (size_t)ncand, sizeof(Candidate), CandidateCompare);
+  }
   nextra = PetscMin(ncand, (PetscInt)PetscFloorReal(0.5 * extra * ai[n] + 0.5)); /* pairs */
+  PetscCall(SelectLargest(cand, ncand, nextra));
   PetscCall(PetscCalloc1(n, &nnzrow));
   for (PetscInt i = 0; i < n; i++) nnzrow[i] = ai[i + 1] - ai[i];
   for (PetscInt k = 0; k < nextra; k++) {
@@ -78,11 +153,8 @@ PetscErrorCode GCVAEMaskBuild(Mat At, PetscReal extra, Mat *M)
   }
   PetscCall(MatCreateSeqAIJ(PETSC_COMM_SELF, n, n, 0, nnzrow, M));
   {
-    const PetscScalar *av;
-    PetscScalar        zero = 0;
-    PetscCall(MatSeqAIJGetArrayRead(At, &av));
+    PetscScalar zero = 0;
     for (PetscInt i = 0; i < n; i++) PetscCall(MatSetValues(*M, 1, &i, ai[i + 1] - ai[i], aj + ai[i], av + ai[i], INSERT_VALUES));
-    PetscCall(MatSeqAIJRestoreArrayRead(At, &av));
     for (PetscInt k = 0; k < nextra; k++) {
       PetscCall(MatSetValues(*M, 1, &cand[k].i, 1, &cand[k].j, &zero, INSERT_VALUES));
       PetscCall(MatSetValues(*M, 1, &cand[k].j, 1, &cand[k].i, &zero, INSERT_VALUES));
@@ -91,12 +163,30 @@ PetscErrorCode GCVAEMaskBuild(Mat At, PetscReal extra, Mat *M)
   PetscCall(MatSetOption(*M, MAT_IGNORE_ZERO_ENTRIES, PETSC_FALSE));
   PetscCall(MatAssemblyBegin(*M, MAT_FINAL_ASSEMBLY));
   PetscCall(MatAssemblyEnd(*M, MAT_FINAL_ASSEMBLY));
-  PetscCall(MatSeqAIJRestoreArrayRead(A2, &bv));
-  PetscCall(MatRestoreRowIJ(A2, 0, PETSC_FALSE, PETSC_FALSE, &n, &bi, &bj, &done));
+  { /* A~^2 on the mask entries, for GCVAEInputCreate (GCVAE_MASK_SQUARE): saves it a MatMatMult */
+    const PetscInt *mi, *mj;
+    PetscScalar    *s;
+    Vec             sq;
+    PetscCall(MatGetRowIJ(*M, 0, PETSC_FALSE, PETSC_FALSE, &n, &mi, &mj, &done));
+    PetscCall(VecCreateSeq(PETSC_COMM_SELF, mi[n], &sq));
+    PetscCall(VecGetArrayWrite(sq, &s));
+    for (PetscInt i = 0; i < n; i++) {
+      SquareRow(i, ai, aj, av, NULL, sgn, seen, cols, &nc);
+      for (PetscInt p = mi[i]; p < mi[i + 1]; p++) s[p] = sgn[mj[p]];
+      for (PetscInt c = 0; c < nc; c++) {
+        seen[cols[c]] = PETSC_FALSE;
+        sgn[cols[c]]  = 0;
+      }
+    }
+    PetscCall(VecRestoreArrayWrite(sq, &s));
+    PetscCall(MatRestoreRowIJ(*M, 0, PETSC_FALSE, PETSC_FALSE, &n, &mi, &mj, &done));
+    PetscCall(PetscObjectCompose((PetscObject)*M, GCVAE_MASK_SQUARE, (PetscObject)sq));
+    PetscCall(VecDestroy(&sq));
+  }
+  PetscCall(MatSeqAIJRestoreArrayRead(At, &av));
   PetscCall(MatRestoreRowIJ(At, 0, PETSC_FALSE, PETSC_FALSE, &n, &ai, &aj, &done));
+  PetscCall(PetscFree4(abs, sgn, seen, cols));
   PetscCall(PetscFree(nnzrow));
   PetscCall(PetscFree(cand));
-  PetscCall(MatDestroy(&A2));
-  PetscCall(MatDestroy(&Abs));
   PetscFunctionReturn(0);
 }

@@ -134,6 +134,8 @@ struct _n_GCVAEModel {
   Gradients        grd;
   nnreal          *fwd, *bwd;   /* the workspace allocations */
   size_t           fwd_cap, bwd_cap;
+  nnreal          *inf;         /* GCVAEModelInfer's workspace (one layer at a time, decoder in blocks) */
+  size_t           inf_cap;
   int             *argmax;      /* (d) node of each column's maximum in g */
   /* the last forward */
   GCVAEInput       last;
@@ -429,6 +431,7 @@ PetscErrorCode GCVAEModelDestroy(GCVAEModel *model)
   PetscCall(nn_params_destroy(&(*model)->buf));
   PetscCall(PetscFree((*model)->fwd));
   PetscCall(PetscFree((*model)->bwd));
+  PetscCall(PetscFree((*model)->inf));
   PetscCall(PetscFree((*model)->argmax));
   PetscCall(PetscFree(*model));
   PetscFunctionReturn(0);
@@ -988,5 +991,111 @@ PetscErrorCode GCVAEModelBackward(GCVAEModel m, GCVAEInput in, const nnreal dr[]
   else PetscCall(CnnDecoderBackward(m, in, dr));
   if (m->last_mode == GCVAE_LATENT_TRAIN) PetscCall(LatentBackward(m, kl_weight));
   PetscCall(EncoderBackward(m, in));
+  PetscFunctionReturn(0);
+}
+
+/* ---- inference ------------------------------------------------------------- */
+
+#define INFER_BLOCK       2048            /* mask entries per block of the graph decoder */
+#define INFER_KEEP_VALUES (16u << 20)     /* keep a workspace up to this many values (64 MB) */
+
+/* The forward of a graph decoder without edge states, keeping nothing for a backward: one
+   GATv2 layer's buffers at a time and the decoder MLP over blocks of mask entries, so the
+   workspace is O(n d + nnz d) instead of O(G nnz d + mnnz F), and untouched (unzeroed)
+   memory is not paid for. Same kernels, same order of operations: the same r as the forward. */
+static PetscErrorCode InferGraphK0(GCVAEModel m, GCVAEInput in, const nnreal z[], nnreal r[])
+{
+  const GCVAEModelHeader *h = &m->hdr;
+  const int           n = (int)in->n, d = (int)h->hidden, H = (int)h->heads, D = d / H, G = (int)h->gat_layers, k = (int)h->latent, dh = (int)h->decoder_hidden;
+  const size_t        nd = (size_t)n * d, nnz = (size_t)in->nnz, B = INFER_BLOCK;
+  const DecoderLayout x  = GraphDecoderLayout(h);
+  nnreal             *hs, *xn, *u, *T, *M, *alpha, *X, *Y1, *Y2;
+  Chunk               c[9];
+  int                 nc = 0;
+
+  PetscFunctionBegin;
+#define CH(PTR, SIZE) c[nc++] = (Chunk){&(PTR), (size_t)(SIZE)}
+  CH(hs, nd);
+  CH(xn, nd);
+  CH(u, nd);
+  CH(T, nd);
+  CH(M, nnz * d);
+  CH(alpha, nnz * H);
+  CH(X, 2 * B * x.F);
+  CH(Y1, 2 * B * dh);
+  CH(Y2, 2 * B * dh);
+#undef CH
+  {
+    size_t total = 0, off = 0;
+    for (int i = 0; i < nc; i++) total += c[i].size;
+    if (total > m->inf_cap || !m->inf) {
+      PetscCall(PetscFree(m->inf));
+      PetscCall(PetscMalloc1(total, &m->inf)); /* every value is written before it is read */
+      m->inf_cap = total;
+    }
+    for (int i = 0; i < nc; i++) {
+      *c[i].slot = m->inf + off;
+      off += c[i].size;
+    }
+  }
+  nn_linear_forward(hs, in->xnode, m->P.in_w, m->P.in_b, n, GCVAE_NODE_FEATURES, d);
+  for (int l = 0; l < G; l++) { /* h = h + GELU(GATv2(LayerNorm(h))) */
+    const GATTensors *p = &m->P.gat[l];
+    nn_layernorm_forward(xn, u, T, hs, p->ln_w, p->ln_b, n, d); /* mean, rstd in u, T: unused */
+    nn_gatv2_forward(u, T, M, alpha, xn, in->xedge, p->ws, p->wt, p->we, p->a, p->b, in->rowptr, in->colind, n, d, GCVAE_EDGE_FEATURES, H, D, (nnreal)NN_GATV2_SLOPE);
+    nn_gelu_forward(u, u, nd);
+    for (size_t i = 0; i < nd; i++) hs[i] += u[i];
+  }
+  nn_layernorm_forward(xn, u, T, hs, m->P.lnf_w, m->P.lnf_b, n, d); /* hf = xn */
+  for (size_t e0 = 0; e0 < (size_t)in->mnnz; e0 += B) {
+    /* the last block takes the remainder (B to 2B - 1 entries): OpenBLAS runs small products
+       through other kernels, whose rounding differs from the one-call forward's */
+    const int nb = (int)((size_t)in->mnnz - e0 < 2 * B ? (size_t)in->mnnz - e0 : B);
+    for (int b = 0; b < nb; b++) { /* X_e = [mask features, hf_i, hf_j, z] */
+      const size_t e  = e0 + b;
+      nnreal      *Xe = X + (size_t)b * x.F;
+      memcpy(Xe + x.oi, xn + (size_t)in->mrow[e] * d, d * sizeof(*Xe));
+      memcpy(Xe + x.oj, xn + (size_t)in->mcol[e] * d, d * sizeof(*Xe));
+      memcpy(Xe + x.om, in->xmask + e * GCVAE_MASK_FEATURES, GCVAE_MASK_FEATURES * sizeof(*Xe));
+      memcpy(Xe + x.oz, z, k * sizeof(*Xe));
+    }
+    nn_linear_forward(Y1, X, m->P.dec_w[0], m->P.dec_b[0], nb, x.F, dh);
+    nn_gelu_forward(Y1, Y1, (size_t)nb * dh);
+    nn_linear_forward(Y2, Y1, m->P.dec_w[1], m->P.dec_b[1], nb, dh, dh);
+    nn_gelu_forward(Y2, Y2, (size_t)nb * dh);
+    nn_linear_forward(r + e0, Y2, m->P.dec_w[2], m->P.dec_b[2], nb, dh, 1);
+    for (int b = 0; b < nb; b++) r[e0 + b] += (nnreal)(in->mrow[e0 + b] == in->mcol[e0 + b]);
+    if (nb > (int)B) break;
+  }
+  if (m->inf_cap > INFER_KEEP_VALUES) { /* a large matrix's workspace is not held between calls */
+    PetscCall(PetscFree(m->inf));
+    m->inf_cap = 0;
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode GCVAEModelInfer(GCVAEModel m, GCVAEInput in, GCVAELatentMode mode, const nnreal eps[], nnreal r[])
+{
+  PetscFunctionBegin;
+  PetscCheck(m, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: argument m is NULL", PETSC_FUNCTION_NAME);
+  PetscCheck(in, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: argument in is NULL", PETSC_FUNCTION_NAME);
+  PetscCheck(r, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: argument r is NULL", PETSC_FUNCTION_NAME);
+  PetscCheck(mode == GCVAE_LATENT_MEAN || mode == GCVAE_LATENT_SAMPLE, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GCVAEModelInfer: latent mode %d must be mean or sample", (int)mode);
+  PetscCheck(mode == GCVAE_LATENT_MEAN || eps, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "GCVAEModelInfer: latent mode sample needs eps (%" PetscInt_FMT " values)", m->hdr.latent);
+  if (m->hdr.decoder != GCVAE_DECODER_GRAPH || m->hdr.edge_layers > 0 || m->hdr.latent > 4096) {
+    PetscCall(GCVAEModelForward(m, in, mode, eps, r, NULL));
+    if (m->fwd_cap > INFER_KEEP_VALUES) { /* as below: no large workspace is held after inference */
+      PetscCall(PetscFree(m->fwd));
+      m->fwd_cap      = 0;
+      m->have_forward = PETSC_FALSE;
+    }
+    PetscFunctionReturn(0);
+  }
+  {
+    nnreal z[4096] = {0};
+    if (mode == GCVAE_LATENT_SAMPLE) memcpy(z, eps, (size_t)m->hdr.latent * sizeof(*z));
+    m->have_forward = PETSC_FALSE; /* the activations of an earlier forward are not this input's */
+    PetscCall(InferGraphK0(m, in, z, r));
+  }
   PetscFunctionReturn(0);
 }

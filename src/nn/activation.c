@@ -25,11 +25,20 @@ void nn_leakyrelu_backward(nnreal *dinp, const nnreal *dout, const nnreal *inp, 
 #define GELU_SCALE ((nnreal)0.7978845608028654) /* sqrt(2/pi) */
 #define GELU_CUBIC ((nnreal)0.044715)
 
+#if defined(GCVAE_NN_DOUBLE)
+  #define gelu_tanh tanh
+#else
+  /* the float forward: a rational tanh (gelutanh.h); the backward keeps tanhf, the two differ by
+     float rounding only */
+  #include "gelutanh.h"
+  #define gelu_tanh gcvae_gelu_tanhf
+#endif
+
 void nn_gelu_forward(nnreal *out, const nnreal *inp, size_t N)
 {
   for (size_t i = 0; i < N; i++) {
     nnreal x = inp[i];
-    out[i]   = (nnreal)0.5 * x * (1 + nntanh(GELU_SCALE * (x + GELU_CUBIC * x * x * x)));
+    out[i]   = (nnreal)0.5 * x * (1 + gelu_tanh(GELU_SCALE * (x + GELU_CUBIC * x * x * x)));
   }
 }
 

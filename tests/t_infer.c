@@ -1,0 +1,94 @@
+static char help[] = "GCVAEModelInfer (the small-workspace inference the PC uses) gives bitwise the r of\n"
+                     "GCVAEModelForward, in mean and sample mode, on a P1 Poisson matrix; and the input\n"
+                     "features with A~^2 from GCVAEMaskBuild equal those with A~^2 from MatMatMult:\n"
+                     "  -mesh FILE -refine R   the mesh (meshes/square_433.msh, 0)\n"
+                     "  -models A,B,...        model files (models/poisson.bin)\n"
+                     "  -dump FILE             also write the last model's r (mean mode, float32) to FILE\n";
+
+#include <gcvae_model.h>
+#include "../src/inputimpl.h"
+#include "../training/family.h"
+
+int main(int argc, char **argv)
+{
+  char        mesh[PETSC_MAX_PATH_LEN] = "meshes/square_433.msh", dump[PETSC_MAX_PATH_LEN] = "", *models[16];
+  PetscInt    refine = 0, nmodels = 16, nfail = 0;
+  PetscBool   set;
+  DM          dm;
+  Mat         A, At, M;
+  Vec         d;
+  PetscRandom rnd;
+  PetscReal   c[GCVAE_COEFF_MAX_COUNT];
+  GCVAEInput  in;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh", mesh, sizeof(mesh), NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-refine", &refine, NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-dump", dump, sizeof(dump), NULL));
+  PetscCall(PetscOptionsGetStringArray(NULL, NULL, "-models", models, &nmodels, &set));
+  if (!set) {
+    PetscCall(PetscStrallocpy("models/poisson.bin", &models[0]));
+    nmodels = 1;
+  }
+  PetscCall(GCVAEMeshLoad(PETSC_COMM_SELF, mesh, refine, &dm));
+  PetscCall(GCVAEPoissonSetUp(dm, 2, PETSC_FALSE));
+  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, 5, &rnd));
+  PetscCall(GCVAECoeffRandom(rnd, 2, 1e3, 1e3, c));
+  PetscCall(PetscRandomDestroy(&rnd));
+  PetscCall(GCVAEFamilySetCoefficient(dm, 2, c));
+  PetscCall(DMCreateMatrix(dm, &A));
+  PetscCall(GCVAEPoissonAssemble(dm, A));
+  PetscCall(GCVAEScale(A, &At, &d));
+  for (PetscInt i = 0; i < nmodels; i++) {
+    GCVAEModel        model;
+    GCVAEModelHeader *h;
+    PetscInt          n, mnnz;
+    nnreal           *r0, *r1, *eps;
+
+    PetscCall(GCVAEModelLoad(PETSC_COMM_SELF, models[i], &model));
+    PetscCall(GCVAEModelGetHeader(model, &h));
+    PetscCall(GCVAEMaskBuild(At, h->mask_extra, &M));
+    PetscCall(GCVAEInputCreate(At, M, &in));
+    PetscCall(GCVAEInputGetSizes(in, &n, &mnnz));
+    { /* the same mask without the composed A~^2: GCVAEInputCreate forms it by MatMatMult */
+      Mat        M2;
+      GCVAEInput in2;
+      PetscInt   ndiff = 0;
+      PetscCall(MatDuplicate(M, MAT_COPY_VALUES, &M2));
+      PetscCall(PetscObjectCompose((PetscObject)M2, GCVAE_MASK_SQUARE, NULL));
+      PetscCall(GCVAEInputCreate(At, M2, &in2));
+      for (PetscInt k = 0; k < mnnz * GCVAE_MASK_FEATURES; k++) ndiff += in->xmask[k] != in2->xmask[k];
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s mask features with the composed A~^2: %" PetscInt_FMT " of %" PetscInt_FMT " differ from MatMatMult's\n", ndiff ? "FAIL" : "ok  ", ndiff, mnnz * GCVAE_MASK_FEATURES));
+      nfail += ndiff > 0;
+      PetscCall(GCVAEInputDestroy(&in2));
+      PetscCall(MatDestroy(&M2));
+    }
+    PetscCall(PetscMalloc3(mnnz, &r0, mnnz, &r1, h->latent, &eps));
+    for (PetscInt k = 0; k < h->latent; k++) eps[k] = (nnreal)(0.37 * (k + 1) - 1);
+    for (int mode = GCVAE_LATENT_MEAN; mode <= GCVAE_LATENT_SAMPLE; mode++) {
+      PetscInt ndiff = 0;
+      PetscCall(GCVAEModelForward(model, in, (GCVAELatentMode)mode, eps, r0, NULL));
+      PetscCall(GCVAEModelInfer(model, in, (GCVAELatentMode)mode, eps, r1));
+      for (PetscInt k = 0; k < mnnz; k++) ndiff += r0[k] != r1[k];
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s %s n %" PetscInt_FMT ", %" PetscInt_FMT " mask entries, %s: %" PetscInt_FMT " differ from the forward\n", ndiff ? "FAIL" : "ok  ", models[i], n, mnnz, mode == GCVAE_LATENT_MEAN ? "mean" : "sample", ndiff));
+      nfail += ndiff > 0;
+      if (dump[0] && mode == GCVAE_LATENT_MEAN) {
+        FILE *f = fopen(dump, "wb");
+        PetscCheck(f && fwrite(r1, sizeof(*r1), (size_t)mnnz, f) == (size_t)mnnz, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s", dump);
+        fclose(f);
+      }
+    }
+    PetscCall(PetscFree3(r0, r1, eps));
+    PetscCall(GCVAEInputDestroy(&in));
+    PetscCall(MatDestroy(&M));
+    PetscCall(GCVAEModelDestroy(&model));
+    PetscCall(PetscFree(models[i]));
+  }
+  PetscCall(MatDestroy(&At));
+  PetscCall(VecDestroy(&d));
+  PetscCall(MatDestroy(&A));
+  PetscCall(DMDestroy(&dm));
+  PetscCall(PetscFinalize());
+  return nfail ? 1 : 0;
+}
