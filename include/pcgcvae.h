@@ -20,6 +20,13 @@ typedef enum {
 } PCGCVAELatent;
 PETSC_EXTERN const char *const PCGCVAELatents[];
 
+/* Where R is generated and applied (-pc_gcvae_device). */
+typedef enum {
+  PC_GCVAE_DEVICE_CPU  = 0, /* generation and apply on the host */
+  PC_GCVAE_DEVICE_CUDA = 1  /* generation and apply on a CUDA device (make CUDA=1; serial) */
+} PCGCVAEDevice;
+PETSC_EXTERN const char *const PCGCVAEDevices[];
+
 PETSC_EXTERN PetscErrorCode PCCreate_GCVAE(PC);
 PETSC_EXTERN PetscErrorCode PCGCVAESetModel(PC, const char[]);
 PETSC_EXTERN PetscErrorCode PCGCVAESetSamples(PC, PetscInt);
@@ -27,6 +34,7 @@ PETSC_EXTERN PetscErrorCode PCGCVAESetSeed(PC, PetscInt);
 PETSC_EXTERN PetscErrorCode PCGCVAESetLatent(PC, PCGCVAELatent);
 PETSC_EXTERN PetscErrorCode PCGCVAESetExtra(PC, PetscReal);
 PETSC_EXTERN PetscErrorCode PCGCVAESetFallback(PC, PCGCVAEFallback);
+PETSC_EXTERN PetscErrorCode PCGCVAESetDevice(PC, PCGCVAEDevice);
 /* The factor R (M^{-1} = R R^T) built by PCSetUp, owned by the PC. */
 PETSC_EXTERN PetscErrorCode PCGCVAEGetFactor(PC, Mat *);
 /* Probe estimates of ||I - R^T A R||_F^2 / n for the R in use and for Jacobi, and whether the fallback was taken. */

@@ -12,23 +12,26 @@
 */
 #include <petsc/private/pcimpl.h> /*I "petscpc.h" I*/
 #include <gcvae_model.h>
+#include <gcvae_cuda.h>
 #include <pcgcvae.h>
 
 const char *const PCGCVAEFallbacks[] = {"jacobi", "error", "none", "PCGCVAEFallback", "PC_GCVAE_FALLBACK_", NULL};
 const char *const PCGCVAELatents[]   = {"mean", "sample", "PCGCVAELatent", "PC_GCVAE_LATENT_", NULL};
+const char *const PCGCVAEDevices[]   = {"cpu", "cuda", "PCGCVAEDevice", "PC_GCVAE_DEVICE_", NULL};
 
 #define PC_GCVAE_PROBES 8 /* random vectors of the probe estimate */
 
 typedef struct {
   char            modelfile[PETSC_MAX_PATH_LEN]; /* -pc_gcvae_model */
-  char            loaded[PETSC_MAX_PATH_LEN];    /* the file `model` was read from */
-  GCVAEModel      model;                         /* the network, loaded at the first PCSetUp */
+  GCVAEModel      model;                         /* the network, borrowed from the model cache */
   PetscInt        samples;                       /* -pc_gcvae_samples: latents drawn, best kept */
   PetscInt        seed;                          /* -pc_gcvae_seed: latent draws */
   PCGCVAELatent   latent;                        /* -pc_gcvae_latent */
   PetscReal       extra;                         /* -pc_gcvae_extra; < 0: the model's */
   PCGCVAEFallback fallback;                      /* -pc_gcvae_fallback */
   PetscBool       reorder;                       /* -pc_gcvae_reorder: cnn models read A in RCM order */
+  PCGCVAEDevice   device;                        /* -pc_gcvae_device: where R is generated and applied */
+  GCVAECudaFactor dR;                            /* device cuda (host Vecs): R and R^T in cuSPARSE, or NULL */
   Mat             R;                             /* the factor in use, A's layout */
   Mat             Rt;                            /* R^T, stored: MatMult is faster than MatMultTranspose */
   Vec             work;                          /* R^T x */
@@ -161,17 +164,19 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
   PetscFunctionBegin;
   PetscCheck(!gc->bad_option[0], comm, PETSC_ERR_ARG_OUTOFRANGE, "%s", gc->bad_option);
   PetscCheck(gc->modelfile[0], comm, PETSC_ERR_USER_INPUT, "PCGCVAE needs a trained model: give -pc_gcvae_model FILE or call PCGCVAESetModel()");
-  if (!gc->model || strcmp(gc->loaded, gc->modelfile)) {
-    PetscCall(GCVAEModelDestroy(&gc->model));
-    PetscCall(GCVAEModelLoad(comm, gc->modelfile, &gc->model));
-    PetscCall(PetscStrncpy(gc->loaded, gc->modelfile, sizeof(gc->loaded)));
-  }
+  PetscCall(GCVAEModelCacheGet(comm, gc->modelfile, &gc->model)); /* read once per process and file version */
   PetscCall(GCVAEModelGetHeader(gc->model, &hdr));
   PetscCall(PetscObjectBaseTypeCompareAny((PetscObject)A, &isaij, MATSEQAIJ, MATMPIAIJ, ""));
   PetscCheck(isaij, comm, PETSC_ERR_SUP, "PCGCVAE needs an AIJ matrix (MATSEQAIJ or MATMPIAIJ), got %s", ((PetscObject)A)->type_name);
   PetscCheck(gc->samples == 1 || gc->latent == PC_GCVAE_LATENT_SAMPLE, comm, PETSC_ERR_ARG_INCOMP, "-pc_gcvae_samples %" PetscInt_FMT " draws several latents: use -pc_gcvae_latent sample", gc->samples);
   /* every check on the input before anything is allocated: a bad matrix leaks nothing */
   PetscCall(GCVAECheckMatrix(A));
+  if (gc->device == PC_GCVAE_DEVICE_CUDA) {
+    PetscCallMPI(MPI_Comm_size(comm, &size));
+    PetscCheck(size == 1, comm, PETSC_ERR_SUP, "-pc_gcvae_device cuda runs on one process for now (here %d): use -pc_gcvae_device cpu", (int)size);
+    PetscCheck(hdr->decoder == GCVAE_DECODER_GRAPH, comm, PETSC_ERR_SUP, "-pc_gcvae_device cuda generates with graph-decoder models; %s has a cnn decoder: use -pc_gcvae_device cpu", gc->modelfile);
+    PetscCall(GCVAECudaCheckDevice(comm)); /* "no CUDA device" or "built without CUDA=1" */
+  }
   {
     PetscInt N;
     PetscCall(MatGetSize(A, &N, NULL));
@@ -197,7 +202,8 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
     Mat       Rs;
     PetscReal p;
     if (gc->latent == PC_GCVAE_LATENT_SAMPLE) PetscCall(DrawLatent(gc->seed, s, hdr->latent, eps));
-    PetscCall(GCVAEGenerate(gc->model, Aseq, gc->extra, gc->latent == PC_GCVAE_LATENT_SAMPLE ? GCVAE_LATENT_SAMPLE : GCVAE_LATENT_MEAN, eps, gc->reorder, &Rs));
+    if (gc->device == PC_GCVAE_DEVICE_CUDA) PetscCall(GCVAECudaGenerate(gc->model, Aseq, gc->extra, gc->latent == PC_GCVAE_LATENT_SAMPLE ? GCVAE_LATENT_SAMPLE : GCVAE_LATENT_MEAN, eps, &Rs));
+    else PetscCall(GCVAEGenerate(gc->model, Aseq, gc->extra, gc->latent == PC_GCVAE_LATENT_SAMPLE ? GCVAE_LATENT_SAMPLE : GCVAE_LATENT_MEAN, eps, gc->reorder, &Rs));
     PetscCall(Probe(Aseq, Rs, NULL, &p));
     if (p < gc->probe) {
       gc->probe = p;
@@ -227,6 +233,15 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
   PetscCall(MatDestroy(&Rseq));
   PetscCall(VecDestroy(&d));
   PetscCall(MatDestroy(&Aseq));
+  {
+    PetscBool cusparse;
+    PetscCall(PetscObjectTypeCompareAny((PetscObject)A, &cusparse, MATSEQAIJCUSPARSE, MATMPIAIJCUSPARSE, MATAIJCUSPARSE, ""));
+    /* PETSc with CUDA and A on the device: R (and R^T, the work Vec) become A's kind and the
+       apply is PETSc's MatMult on device Vecs, no host copies. Otherwise, with cuda, the apply
+       copies x in and y out (GCVAECudaFactorApply); the host R stays for PCGCVAEGetFactor. */
+    if (cusparse) PetscCall(MatConvert(gc->R, MATAIJCUSPARSE, MAT_INPLACE_MATRIX, &gc->R));
+    else if (gc->device == PC_GCVAE_DEVICE_CUDA) PetscCall(GCVAECudaFactorCreate(gc->R, &gc->dR));
+  }
   PetscCall(MatTranspose(gc->R, MAT_INITIAL_MATRIX, &gc->Rt));
   PetscCall(MatCreateVecs(gc->R, &gc->work, NULL));
   {
@@ -247,8 +262,11 @@ static PetscErrorCode PCApply_GCVAE(PC pc, Vec x, Vec y)
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PC_GCVAE_Apply, pc, x, y, 0));
-  PetscCall(MatMult(gc->Rt, x, gc->work));
-  PetscCall(MatMult(gc->R, gc->work, y));
+  if (gc->dR) PetscCall(GCVAECudaFactorApply(gc->dR, x, y));
+  else {
+    PetscCall(MatMult(gc->Rt, x, gc->work));
+    PetscCall(MatMult(gc->R, gc->work, y));
+  }
   PetscCall(PetscLogEventEnd(PC_GCVAE_Apply, pc, x, y, 0));
   PetscFunctionReturn(0);
 }
@@ -259,7 +277,8 @@ static PetscErrorCode PCApplySymmetricLeft_GCVAE(PC pc, Vec x, Vec y)
   PC_GCVAE *gc = (PC_GCVAE *)pc->data;
 
   PetscFunctionBegin;
-  PetscCall(MatMult(gc->Rt, x, y));
+  if (gc->dR) PetscCall(GCVAECudaFactorApplyTranspose(gc->dR, x, y));
+  else PetscCall(MatMult(gc->Rt, x, y));
   PetscFunctionReturn(0);
 }
 
@@ -268,7 +287,8 @@ static PetscErrorCode PCApplySymmetricRight_GCVAE(PC pc, Vec x, Vec y)
   PC_GCVAE *gc = (PC_GCVAE *)pc->data;
 
   PetscFunctionBegin;
-  PetscCall(MatMult(gc->R, x, y));
+  if (gc->dR) PetscCall(GCVAECudaFactorApplyR(gc->dR, x, y));
+  else PetscCall(MatMult(gc->R, x, y));
   PetscFunctionReturn(0);
 }
 
@@ -280,6 +300,7 @@ static PetscErrorCode PCReset_GCVAE(PC pc)
   PetscCall(MatDestroy(&gc->R));
   PetscCall(MatDestroy(&gc->Rt));
   PetscCall(VecDestroy(&gc->work));
+  PetscCall(GCVAECudaFactorDestroy(&gc->dR));
   PetscFunctionReturn(0);
 }
 
@@ -289,13 +310,14 @@ static PetscErrorCode PCDestroy_GCVAE(PC pc)
 
   PetscFunctionBegin;
   PetscCall(PCReset_GCVAE(pc));
-  PetscCall(GCVAEModelDestroy(&gc->model));
+  gc->model = NULL; /* the cache owns it */
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAESetModel_C", NULL));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAESetSamples_C", NULL));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAESetSeed_C", NULL));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAESetLatent_C", NULL));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAESetExtra_C", NULL));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAESetFallback_C", NULL));
+  PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAESetDevice_C", NULL));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAEGetFactor_C", NULL));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAEGetProbe_C", NULL));
   PetscCall(PetscFree(pc->data));
@@ -305,13 +327,14 @@ static PetscErrorCode PCDestroy_GCVAE(PC pc)
 static PetscErrorCode PCSetFromOptions_GCVAE(PC pc, PetscOptionItems *PetscOptionsObject)
 {
   PC_GCVAE *gc = (PC_GCVAE *)pc->data;
-  char      file[PETSC_MAX_PATH_LEN], latent[32], fallback[32];
-  PetscBool fmodel, flatent, ffallback, found;
+  char      file[PETSC_MAX_PATH_LEN], latent[32], fallback[32], device[32];
+  PetscBool fmodel, flatent, ffallback, fdevice, found;
   PetscEnum e;
 
   PetscFunctionBegin;
   PetscCall(PetscStrncpy(latent, PCGCVAELatents[gc->latent], sizeof(latent)));
   PetscCall(PetscStrncpy(fallback, PCGCVAEFallbacks[gc->fallback], sizeof(fallback)));
+  PetscCall(PetscStrncpy(device, PCGCVAEDevices[gc->device], sizeof(device)));
   PetscOptionsHeadBegin(PetscOptionsObject, "GCVAE options");
   PetscCall(PetscOptionsString("-pc_gcvae_model", "Trained model file (gcvae-train)", "PCGCVAESetModel", gc->modelfile, file, sizeof(file), &fmodel));
   PetscCall(PetscOptionsInt("-pc_gcvae_samples", "Latents drawn; the R with the smallest probe loss is kept", "PCGCVAESetSamples", gc->samples, &gc->samples, NULL));
@@ -319,6 +342,7 @@ static PetscErrorCode PCSetFromOptions_GCVAE(PC pc, PetscOptionItems *PetscOptio
   PetscCall(PetscOptionsString("-pc_gcvae_latent", "Latent: mean (z = 0, deterministic) or sample (z ~ N(0, I))", "PCGCVAESetLatent", latent, latent, sizeof(latent), &flatent));
   PetscCall(PetscOptionsReal("-pc_gcvae_extra", "Mask: extra fraction of nnz(A) beyond pattern(A) (< 0: the model's)", "PCGCVAESetExtra", gc->extra, &gc->extra, NULL));
   PetscCall(PetscOptionsString("-pc_gcvae_fallback", "When R is worse than Jacobi: jacobi, error or none", "PCGCVAESetFallback", fallback, fallback, sizeof(fallback), &ffallback));
+  PetscCall(PetscOptionsString("-pc_gcvae_device", "Where R is generated and applied: cpu or cuda (make CUDA=1)", "PCGCVAESetDevice", device, device, sizeof(device), &fdevice));
   PetscCall(PetscOptionsBool("-pc_gcvae_reorder", "cnn models: RCM-order the matrix first, as the training matrices were (off for matrices already in that order)", "", gc->reorder, &gc->reorder, NULL));
   PetscOptionsHeadEnd();
   if (fmodel) PetscCall(PetscStrncpy(gc->modelfile, file, sizeof(gc->modelfile)));
@@ -336,6 +360,11 @@ static PetscErrorCode PCSetFromOptions_GCVAE(PC pc, PetscOptionItems *PetscOptio
     PetscCall(PetscEnumFind(PCGCVAEFallbacks, fallback, &e, &found));
     if (found) gc->fallback = (PCGCVAEFallback)e;
     else if (!gc->bad_option[0]) PetscCall(PetscSNPrintf(gc->bad_option, sizeof(gc->bad_option), "-pc_gcvae_fallback %s: use jacobi, error or none", fallback));
+  }
+  if (fdevice) {
+    PetscCall(PetscEnumFind(PCGCVAEDevices, device, &e, &found));
+    if (found) gc->device = (PCGCVAEDevice)e;
+    else if (!gc->bad_option[0]) PetscCall(PetscSNPrintf(gc->bad_option, sizeof(gc->bad_option), "-pc_gcvae_device %s: use cpu or cuda", device));
   }
   pc->setupcalled = 0;
   PetscFunctionReturn(0);
@@ -356,6 +385,7 @@ static PetscErrorCode PCView_GCVAE(PC pc, PetscViewer viewer)
     PetscCall(PetscViewerASCIIPrintf(viewer, "  decoder %s, trained on %s (%s, n = %" PetscInt_FMT ", %" PetscInt_FMT " matrices, %" PetscInt_FMT " epochs)\n", h->decoder == GCVAE_DECODER_CNN ? "cnn" : "graph", h->family, h->mesh, h->train_n, h->train_samples, h->epochs));
   }
   PetscCall(PetscViewerASCIIPrintf(viewer, "  latent %s, samples %" PetscInt_FMT ", seed %" PetscInt_FMT ", fallback %s, reorder %s\n", PCGCVAELatents[gc->latent], gc->samples, gc->seed, PCGCVAEFallbacks[gc->fallback], gc->reorder ? "rcm (cnn models)" : "none"));
+  if (gc->device == PC_GCVAE_DEVICE_CUDA) PetscCall(PetscViewerASCIIPrintf(viewer, "  device cuda: generation on the GPU; apply %s\n", gc->dR ? "cuSPARSE SpMV with R, R^T, copying x in and y out" : "on PETSc's device Mats and Vecs"));
   if (gc->R) {
     PetscInt n;
     PetscCall(MatGetSize(gc->R, &n, NULL));
@@ -437,6 +467,17 @@ static PetscErrorCode PCGCVAESetFallback_GCVAE(PC pc, PCGCVAEFallback fallback)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode PCGCVAESetDevice_GCVAE(PC pc, PCGCVAEDevice device)
+{
+  PC_GCVAE *gc = (PC_GCVAE *)pc->data;
+
+  PetscFunctionBegin;
+  PetscCheck(device == PC_GCVAE_DEVICE_CPU || device == PC_GCVAE_DEVICE_CUDA, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "PCGCVAESetDevice: device %d must be PC_GCVAE_DEVICE_CPU or PC_GCVAE_DEVICE_CUDA", (int)device);
+  gc->device      = device;
+  pc->setupcalled = 0;
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode PCGCVAEGetFactor_GCVAE(PC pc, Mat *R)
 {
   PC_GCVAE *gc = (PC_GCVAE *)pc->data;
@@ -472,8 +513,10 @@ static PetscErrorCode PCGCVAEGetProbe_GCVAE(PC pc, PetscReal *probe, PetscReal *
 .  -pc_gcvae_extra <f> - mask: pattern(A) plus this fraction of nnz(A) (default: the model's)
 .  -pc_gcvae_fallback <jacobi,error,none> - when the generated R is worse than Jacobi by a probe
                                             estimate of ||I - R^T A R||_F
--  -pc_gcvae_reorder <bool> - cnn models: read A in RCM order, as gcvae-datagen ordered the training
+.  -pc_gcvae_reorder <bool> - cnn models: read A in RCM order, as gcvae-datagen ordered the training
                               matrices (default true; false for matrices already in that order)
+-  -pc_gcvae_device <cpu,cuda> - generate R and apply it on the host or on a CUDA device (make CUDA=1;
+                                 one process, graph-decoder models)
 
    Level: intermediate
 
@@ -501,6 +544,7 @@ PETSC_EXTERN PetscErrorCode PCCreate_GCVAE(PC pc)
   gc->extra    = -1;
   gc->fallback = PC_GCVAE_FALLBACK_JACOBI;
   gc->reorder  = PETSC_TRUE;
+  gc->device   = PC_GCVAE_DEVICE_CPU;
   pc->data     = (void *)gc;
 
   pc->ops->setup               = PCSetUp_GCVAE;
@@ -518,6 +562,7 @@ PETSC_EXTERN PetscErrorCode PCCreate_GCVAE(PC pc)
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAESetLatent_C", PCGCVAESetLatent_GCVAE));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAESetExtra_C", PCGCVAESetExtra_GCVAE));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAESetFallback_C", PCGCVAESetFallback_GCVAE));
+  PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAESetDevice_C", PCGCVAESetDevice_GCVAE));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAEGetFactor_C", PCGCVAEGetFactor_GCVAE));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAEGetProbe_C", PCGCVAEGetProbe_GCVAE));
   PetscFunctionReturn(0);
@@ -649,6 +694,34 @@ PetscErrorCode PCGCVAESetFallback(PC pc, PCGCVAEFallback fallback)
   PetscValidHeaderSpecific(pc, PC_CLASSID, 1);
   PetscValidLogicalCollectiveEnum(pc, fallback, 2);
   PetscTryMethod(pc, "PCGCVAESetFallback_C", (PC, PCGCVAEFallback), (pc, fallback));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   PCGCVAESetDevice - Where PCSetUp() generates R and PCApply() applies it: the host or a CUDA device.
+
+   Logically Collective
+
+   Options Database Key:
+.  -pc_gcvae_device <cpu,cuda> - the device (default cpu)
+
+   Notes:
+   cuda needs a build with make CUDA=1, a device, one process and a graph-decoder model; PCSetUp()
+   errors clearly otherwise. The network runs on the device and R, R^T live there as cuSPARSE
+   matrices; with PETSc's host Vecs each apply copies x to the device and y back (2 x 8n bytes).
+   When PETSc itself has CUDA and A is MATAIJCUSPARSE, R is MATAIJCUSPARSE and nothing is copied.
+   PCGCVAEGetFactor() still returns a host copy of R.
+
+   Level: intermediate
+
+.seealso: `PCGCVAE`
+@*/
+PetscErrorCode PCGCVAESetDevice(PC pc, PCGCVAEDevice device)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(pc, PC_CLASSID, 1);
+  PetscValidLogicalCollectiveEnum(pc, device, 2);
+  PetscTryMethod(pc, "PCGCVAESetDevice_C", (PC, PCGCVAEDevice), (pc, device));
   PetscFunctionReturn(0);
 }
 

@@ -47,8 +47,8 @@ typedef struct {
 
 static PetscErrorCode ProcessOptions(AppCtx *ctx)
 {
-  char      decoder[16] = "graph";
-  PetscBool has_data, has_out, graph, cnn, has_edge;
+  char      decoder[16] = "graph", device[16] = "cpu";
+  PetscBool has_data, has_out, graph, cnn, has_edge, on_cpu;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(ctx, sizeof(*ctx)));
@@ -100,7 +100,10 @@ static PetscErrorCode ProcessOptions(AppCtx *ctx)
   PetscCall(PetscOptionsInt("-max_train", "use the first N train matrices", NULL, ctx->max_train, &ctx->max_train, NULL));
   PetscCall(PetscOptionsInt("-max_test", "use the first N test matrices", NULL, ctx->max_test, &ctx->max_test, NULL));
   PetscCall(PetscOptionsBool("-resume", "continue from the checkpoint", NULL, ctx->resume, &ctx->resume, NULL));
+  PetscCall(PetscOptionsString("-device", "cpu (cuda: training on the GPU through cuDNN is not implemented yet)", NULL, device, device, sizeof(device), NULL));
   PetscOptionsEnd();
+  PetscCall(PetscStrcmp(device, "cpu", &on_cpu));
+  PetscCheck(on_cpu, PETSC_COMM_WORLD, PETSC_ERR_SUP, "-device %s: gcvae-train runs on the CPU only; training on CUDA (cuDNN CNN layers) is not implemented yet (issue 8). The CUDA backend does inference: -pc_gcvae_device cuda", device);
   PetscCheck(has_data, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Missing -data FILE");
   PetscCheck(has_out, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Missing -o FILE");
   PetscCall(PetscStrcmp(decoder, "graph", &graph));
