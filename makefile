@@ -3,7 +3,11 @@
 #   make        build lib/libgcvae.so, lib/libpcgcvae.so and the tools in bin/
 #   make run    deps + build + the main job on the shipped data
 #   make test   deps + build + the test suite (last line: "N passed, N failed")
+#   make bench  deps + build + setup/apply cost against FSAI, ParaSails, ICC(0) at n ~ 1e3..1e6
+#   make CUDA=1 also the CUDA backend (src/cuda/cuda.mk: nvcc, cuBLAS, cuSPARSE); tests/gpu.sh on a GPU
 #   make meshes regenerate meshes/*.msh from meshes/unit_square.geo with gmsh
+#   make study  the paper's Figures 3-5: tables and plots -> tutorials/results/ (about an hour;
+#               STUDY_QUICK=1: a smoke version in data/study_quick/)
 PETSC_DIR ?= /usr/lib/petsc
 PETSC_ARCH ?=
 # '-include' so that 'make deps' works on a machine without PETSc yet.
@@ -27,6 +31,8 @@ TRAIN_OBJ := $(TRAIN_SRC:%.c=$(OBJDIR)/%.o)
 TOOLS    := $(patsubst training/%.c,$(BINDIR)/gcvae-%,$(wildcard training/datagen.c training/compare.c training/train.c))
 # Tutorials (PETSc style): tutorials/exN.c -> tutorials/exN
 TUTORIALS := $(patsubst %.c,%,$(wildcard tutorials/ex*.c))
+# The benchmark program of 'make bench' (tutorials/bench.sh drives it)
+BENCH_BIN := tutorials/bench
 # Every tests/*.c is one test program in tests/bin/.
 TEST_SRC := $(wildcard tests/*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=tests/bin/%)
@@ -42,8 +48,8 @@ MESH_H   := 0.2:24 0.14:66 0.1:102 0.067:243 0.05:433 0.034:1005 0.025:1781
 # keep objects make would otherwise treat as intermediate (and rebuild every time)
 .SECONDARY:
 
-.PHONY: all deps run test models meshes clean check-petsc
-all: check-petsc $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so $(TOOLS) $(TEST_BIN) $(TUTORIALS)
+.PHONY: all deps run test models meshes study clean check-petsc bench
+all: check-petsc $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so $(TOOLS) $(TEST_BIN) $(TUTORIALS) $(BENCH_BIN)
 
 check-petsc:
 	@test -f $(PETSC_DIR)/lib/petsc/conf/variables || { echo "PETSc not found at PETSC_DIR=$(PETSC_DIR): run 'make deps' (Debian petsc-dev) or set PETSC_DIR"; exit 1; }
@@ -71,6 +77,9 @@ $(BINDIR)/gcvae-%: $(OBJDIR)/training/%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/li
 
 tutorials/ex%: $(OBJDIR)/tutorials/ex%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so
 	$(PCC_LINKER) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lgcvae $(LDRPATH) $(LIBS_GCVAE)
+
+$(BENCH_BIN): $(OBJDIR)/tutorials/bench.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so
+	$(PCC_LINKER) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE)
 
 tests/bin/%: $(OBJDIR)/tests/%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so
 	@mkdir -p tests/bin
@@ -100,6 +109,14 @@ test: deps
 	$(MAKE) all
 	bash tests/run.sh
 
+# Setup and apply cost of PCGCVAE against FSAI, ParaSails and ICC(0) at n ~ 1e3 ... 1e6 (meshes and
+# matrices in data/bench/, kept for the next run); table in tutorials/results/bench.md.
+# A smaller set: make bench BENCH_SIZES="1e3 1e4". Reports; never fails on timings.
+BENCH_SIZES ?= 1e3 1e4 1e5 1e6
+bench: deps
+	$(MAKE) all
+	BENCH_SIZES="$(BENCH_SIZES)" bash tutorials/bench.sh
+
 # The shipped models, from fixed seeds (datasets in data/, not kept). Long: see models/README.md.
 POISSON_TRAIN    ?= -decoder graph -edge_layers 0 -epochs 14 -seed 1
 BIHARMONIC_TRAIN ?= -decoder graph -epochs 10 -seed 1 -lr 3e-3 -lr_decay 0.95 -hidden 32 -heads 2 -gat_layers 6 -edge_layers 2 -decoder_hidden 64
@@ -116,10 +133,18 @@ models: deps
 	$(BINDIR)/gcvae-train -data data/poisson_433.h5 $(EDGE_TRAIN) -o models/poisson_433_edge.bin
 	rm -f models/*.ckpt models/*.ckpt.state
 
+# The comparison study (tutorials/study/study.py): datasets, cnn models and compare runs cached
+# in data/study/ (a rerun redoes only what is missing), results in tutorials/results/.
+# Debian's python3 has matplotlib (make deps); a python3 earlier on PATH may not.
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
+STUDY_FLAGS ?=
+study: all
+	$(PYTHON) tutorials/study/study.py $(if $(STUDY_QUICK),--quick) $(STUDY_FLAGS)
+
 meshes:
 	@for p in $(MESH_H); do h=$${p%%:*}; n=$${p##*:}; \
 	  gmsh -2 -format msh22 -setnumber h $$h meshes/unit_square.geo -o meshes/square_$$n.msh >/dev/null || exit 1; \
 	  echo "meshes/square_$$n.msh (h = $$h)"; done
 
 clean:
-	rm -rf $(OBJDIR) $(LIBDIR) $(BINDIR) tests/bin tests/out $(TUTORIALS)
+	rm -rf $(OBJDIR) $(LIBDIR) $(BINDIR) tests/bin tests/out $(TUTORIALS) $(BENCH_BIN)
