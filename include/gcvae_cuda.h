@@ -51,6 +51,20 @@ PETSC_EXTERN PetscErrorCode GCVAECudaModelForward(GCVAEModel, GCVAEInput, GCVAEL
    is the host MATSEQAIJ (the probe, PCGCVAEGetFactor) made by GCVAEFactorFromValues. */
 PETSC_EXTERN PetscErrorCode GCVAECudaGenerate(GCVAEModel, Mat A, PetscReal extra, GCVAELatentMode, const nnreal eps[], Mat *R);
 
+/* ---- conv_cudnn.c: the CNN layers through cuDNN, for training (gcvae-train -device cuda) ----
+   nn_conv2d_* and nn_convt2d_* of include/gcvae_nn.h (the same arguments and semantics: float
+   NCHW, backward accumulates, NULL gradients skipped) through cuDNN's legacy convolution API with
+   deterministic algorithms and FP32 FMA math (no TF32). HOST pointers: each call copies its
+   operands to the device and its results back (the rest of training runs on the CPU). */
+PETSC_EXTERN PetscErrorCode GCVAECudaConv2dForward(float *out, const float *inp, const float *weight, const float *bias, int B, int C, int H, int W, int OC, int K, int stride, int pad);
+PETSC_EXTERN PetscErrorCode GCVAECudaConv2dBackward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp, const float *weight, int B, int C, int H, int W, int OC, int K, int stride, int pad);
+PETSC_EXTERN PetscErrorCode GCVAECudaConvT2dForward(float *out, const float *inp, const float *weight, const float *bias, int B, int C, int H, int W, int OC, int K, int stride, int pad, int outpad);
+PETSC_EXTERN PetscErrorCode GCVAECudaConvT2dBackward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp, const float *weight, int B, int C, int H, int W, int OC, int K, int stride, int pad, int outpad);
+/* PETSC_TRUE: checks the device (GCVAECudaCheckDevice), then routes every nn_conv2d_* /
+   nn_convt2d_* call of the process to the four functions above (nn_conv2d_set_backend);
+   PETSC_FALSE: back to the CPU's im2col + GEMM. */
+PETSC_EXTERN PetscErrorCode GCVAECudaUseConvBackend(PetscBool);
+
 /* ---- factor.c: R and R^T as cuSPARSE CSR (double) and the apply ---------------------- */
 typedef struct _n_GCVAECudaFactor *GCVAECudaFactor;
 /* Uploads R (MATSEQAIJ) and forms R^T on the device (cusparseCsr2cscEx2). */

@@ -83,6 +83,20 @@ PETSC_EXTERN PetscErrorCode nn_conv2d_backward(nnreal *dinp, nnreal *dweight, nn
    inp (B, C, H, W), weight (C, OC, K, K), bias (OC) or NULL; 0 <= outpad < stride. */
 PETSC_EXTERN PetscErrorCode nn_convt2d_forward(nnreal *out, const nnreal *inp, const nnreal *weight, const nnreal *bias, int B, int C, int H, int W, int OC, int K, int stride, int pad, int outpad);
 PETSC_EXTERN PetscErrorCode nn_convt2d_backward(nnreal *dinp, nnreal *dweight, nnreal *dbias, const nnreal *dout, const nnreal *inp, const nnreal *weight, int B, int C, int H, int W, int OC, int K, int stride, int pad, int outpad);
+/* Another implementation of the four functions above (gcvae-train -device cuda installs cuDNN's,
+   GCVAECudaUseConvBackend in include/gcvae_cuda.h): once set, each nn_conv* function checks its
+   arguments, then calls the backend's function of the same signature instead of im2col + GEMM;
+   a NULL member, or nn_conv2d_set_backend(NULL) (the default), keeps the CPU code. Process-wide;
+   the table is not copied and must outlive its use. */
+typedef struct {
+  const char *name; /* for messages, e.g. "cuDNN" */
+  PetscErrorCode (*conv2d_forward)(nnreal *, const nnreal *, const nnreal *, const nnreal *, int, int, int, int, int, int, int, int);
+  PetscErrorCode (*conv2d_backward)(nnreal *, nnreal *, nnreal *, const nnreal *, const nnreal *, const nnreal *, int, int, int, int, int, int, int, int);
+  PetscErrorCode (*convt2d_forward)(nnreal *, const nnreal *, const nnreal *, const nnreal *, int, int, int, int, int, int, int, int, int);
+  PetscErrorCode (*convt2d_backward)(nnreal *, nnreal *, nnreal *, const nnreal *, const nnreal *, const nnreal *, int, int, int, int, int, int, int, int, int);
+} NNConvBackend;
+PETSC_EXTERN PetscErrorCode nn_conv2d_set_backend(const NNConvBackend *);
+PETSC_EXTERN PetscErrorCode nn_conv2d_get_backend(const NNConvBackend **); /* NULL: the CPU */
 
 /* ---- pool2d.c: K x K windows, stride S, no padding; OH = (H - K) / S + 1 --- */
 /* out (B, C, OH, OW), inp (B, C, H, W) */

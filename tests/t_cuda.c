@@ -5,13 +5,17 @@ static char help[] = "The CUDA backend against the CPU reference (src/cuda/ vs s
                      "  -test generate -model F -mesh M   R from the device vs the CPU's, CG iterations (PCGCVAE cpu vs cuda)\n"
                      "  -test bench    -model F -grids 128,512,1024 -its N   apply time per iteration, CPU vs CUDA\n"
                      "  -test nodevice -model F -mesh M   without a device (or a CUDA build), -pc_gcvae_device cuda errors clearly\n"
+                     "  -test cudnn_conv                  cuDNN conv2d / transposed conv2d forward and backward vs src/nn/conv2d.c\n"
+                     "  -test device                      prints the device, or SKIP (a guard for scripts)\n"
+                     "  -test convhook                    (no device needed) src/nn/conv2d.c's backend hook routes and restores\n"
                      "GPU modes print 'SKIP: ...' and exit 77 when there is no device or no CUDA build.\n";
 
 /* Tolerances (float32 network; the GEMMs sum in another order on the device than OpenBLAS):
      layers   max |gpu - cpu| <= 1e-5 max(1, max |cpu|)          (one layer)
      forward  max |r_gpu - r_cpu| <= 1e-4 max(1, max |r_cpu|)   (4-6 layers with LayerNorm)
      factor   ||y_gpu - y_cpu||_inf <= 1e-12 ||y_cpu||_inf       (double SpMV)
-     generate R values as forward; CG iterations equal within 1 */
+     generate R values as forward; CG iterations equal within 1
+     cudnn_conv  max |gpu - cpu| <= 1e-4 max(1, max |cpu|)     (one conv layer, forward or a gradient) */
 #include <gcvae_cuda.h>
 #include <pcgcvae.h>
 #include "../training/family.h"
@@ -19,6 +23,7 @@ static char help[] = "The CUDA backend against the CPU reference (src/cuda/ vs s
 #define TOL_LAYER   1e-5
 #define TOL_FORWARD 1e-4
 #define TOL_FACTOR  1e-12
+#define TOL_CONV    1e-4 /* cuDNN conv layers: max |gpu - cpu| <= 1e-4 max(1, max |cpu|) */
 #define SKIP_RC     77
 
 static PetscInt failures;
@@ -518,6 +523,215 @@ static PetscErrorCode Bench(const char model_file[], const PetscInt grids[], Pet
   PetscFunctionReturn(0);
 }
 
+/* ---- the CNN layers through cuDNN (conv_cudnn.c) and src/nn/conv2d.c's backend hook ---- */
+
+typedef struct {
+  int B, C, H, W, OC, K, stride, pad, outpad;
+} ConvCase;
+
+static int RandInt(PetscRandom rnd, int lo, int hi) /* in [lo, hi] */
+{
+  PetscReal u;
+  PetscRandomGetValueReal(rnd, &u);
+  return PetscMin(hi, lo + (int)(u * (hi - lo + 1)));
+}
+
+/* One geometry, conv2d or transposed: forward with bias, then backward into gradients that
+   already hold random values (both accumulate), then backward of dweight alone (NULL dinp and
+   dbias, as the image encoder's first layer), each compared with the CPU's im2col. */
+static PetscErrorCode ConvCaseCheck(PetscRandom rnd, const ConvCase *c, PetscBool transposed)
+{
+  const int    OH = transposed ? nn_convt2d_out_size(c->H, c->K, c->stride, c->pad, c->outpad) : nn_conv2d_out_size(c->H, c->K, c->stride, c->pad);
+  const int    OW = transposed ? nn_convt2d_out_size(c->W, c->K, c->stride, c->pad, c->outpad) : nn_conv2d_out_size(c->W, c->K, c->stride, c->pad);
+  const size_t nin = (size_t)c->B * c->C * c->H * c->W, nout = (size_t)c->B * c->OC * OH * OW, nw = (size_t)c->OC * c->C * c->K * c->K;
+  float       *inp, *w, *b, *dout, *y[2], *dinp[2], *dw[2], *db[2];
+  char         what[96], name[64];
+  double       err, scale;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s %dx%dx%dx%d->%d k%d s%d p%d op%d", transposed ? "convt2d" : "conv2d", c->B, c->C, c->H, c->W, c->OC, c->K, c->stride, c->pad, c->outpad));
+  PetscCall(PetscMalloc4(nin, &inp, nw, &w, c->OC, &b, nout, &dout));
+  for (int i = 0; i < 2; i++) PetscCall(PetscMalloc4(nout, &y[i], nin, &dinp[i], nw, &dw[i], c->OC, &db[i]));
+  Fill(rnd, inp, nin, -1, 1);
+  Fill(rnd, w, nw, -0.5, 0.5);
+  Fill(rnd, b, c->OC, -1, 1);
+  Fill(rnd, dout, nout, -1, 1);
+  Fill(rnd, dinp[0], nin, -1, 1);
+  Fill(rnd, dw[0], nw, -1, 1);
+  Fill(rnd, db[0], c->OC, -1, 1);
+  PetscCall(PetscArraycpy(dinp[1], dinp[0], nin));
+  PetscCall(PetscArraycpy(dw[1], dw[0], nw));
+  PetscCall(PetscArraycpy(db[1], db[0], c->OC));
+  if (transposed) {
+    PetscCall(nn_convt2d_forward(y[0], inp, w, b, c->B, c->C, c->H, c->W, c->OC, c->K, c->stride, c->pad, c->outpad));
+    PetscCall(GCVAECudaConvT2dForward(y[1], inp, w, b, c->B, c->C, c->H, c->W, c->OC, c->K, c->stride, c->pad, c->outpad));
+    PetscCall(nn_convt2d_backward(dinp[0], dw[0], db[0], dout, inp, w, c->B, c->C, c->H, c->W, c->OC, c->K, c->stride, c->pad, c->outpad));
+    PetscCall(GCVAECudaConvT2dBackward(dinp[1], dw[1], db[1], dout, inp, w, c->B, c->C, c->H, c->W, c->OC, c->K, c->stride, c->pad, c->outpad));
+  } else {
+    PetscCall(nn_conv2d_forward(y[0], inp, w, b, c->B, c->C, c->H, c->W, c->OC, c->K, c->stride, c->pad));
+    PetscCall(GCVAECudaConv2dForward(y[1], inp, w, b, c->B, c->C, c->H, c->W, c->OC, c->K, c->stride, c->pad));
+    PetscCall(nn_conv2d_backward(dinp[0], dw[0], db[0], dout, inp, w, c->B, c->C, c->H, c->W, c->OC, c->K, c->stride, c->pad));
+    PetscCall(GCVAECudaConv2dBackward(dinp[1], dw[1], db[1], dout, inp, w, c->B, c->C, c->H, c->W, c->OC, c->K, c->stride, c->pad));
+  }
+  Compare(y[1], y[0], nout, &err, &scale);
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s forward", name));
+  PetscCall(Check(what, err, scale, TOL_CONV));
+  Compare(dinp[1], dinp[0], nin, &err, &scale);
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s dinp +=", name));
+  PetscCall(Check(what, err, scale, TOL_CONV));
+  Compare(dw[1], dw[0], nw, &err, &scale);
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s dweight +=", name));
+  PetscCall(Check(what, err, scale, TOL_CONV));
+  Compare(db[1], db[0], c->OC, &err, &scale);
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s dbias +=", name));
+  PetscCall(Check(what, err, scale, TOL_CONV));
+  /* dweight alone */
+  if (transposed) {
+    PetscCall(nn_convt2d_backward(NULL, dw[0], NULL, dout, inp, w, c->B, c->C, c->H, c->W, c->OC, c->K, c->stride, c->pad, c->outpad));
+    PetscCall(GCVAECudaConvT2dBackward(NULL, dw[1], NULL, dout, inp, w, c->B, c->C, c->H, c->W, c->OC, c->K, c->stride, c->pad, c->outpad));
+  } else {
+    PetscCall(nn_conv2d_backward(NULL, dw[0], NULL, dout, inp, w, c->B, c->C, c->H, c->W, c->OC, c->K, c->stride, c->pad));
+    PetscCall(GCVAECudaConv2dBackward(NULL, dw[1], NULL, dout, inp, w, c->B, c->C, c->H, c->W, c->OC, c->K, c->stride, c->pad));
+  }
+  Compare(dw[1], dw[0], nw, &err, &scale);
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s dweight only", name));
+  PetscCall(Check(what, err, scale, TOL_CONV));
+  for (int i = 0; i < 2; i++) PetscCall(PetscFree4(y[i], dinp[i], dw[i], db[i]));
+  PetscCall(PetscFree4(inp, w, b, dout));
+  PetscFunctionReturn(0);
+}
+
+/* Every cuDNN operation against the CPU on the model's geometries (image encoder: 3x3, stride 2,
+   padding 1; cnn decoder: 4x4 transposed, stride 2, padding 1), output padding 1 and random
+   geometries; then the hook: with GCVAECudaUseConvBackend, nn_conv2d_forward is cuDNN's. */
+static PetscErrorCode TestCudnnConv(void)
+{
+  const ConvCase conv[] = {
+    {1, 1,  33, 33, 8, 3, 2, 1, 0}, /* image encoder, first layer */
+    {2, 8,  17, 17, 8, 3, 2, 1, 0},
+    {3, 4,  16, 16, 6, 3, 2, 1, 0},
+    {2, 3,  9,  7,  5, 3, 1, 1, 0},
+    {2, 3,  8,  10, 4, 4, 2, 0, 0},
+  };
+  const ConvCase convt[] = {
+    {2, 8, 4, 4, 8, 4, 2, 1, 0}, /* cnn decoder */
+    {1, 8, 8, 8, 1, 4, 2, 1, 0}, /* cnn decoder, last layer */
+    {2, 3, 5, 6, 4, 3, 2, 1, 1}, /* output padding 1 */
+    {2, 4, 7, 5, 3, 3, 1, 1, 0},
+    {1, 2, 6, 6, 3, 5, 3, 2, 2},
+  };
+  PetscRandom rnd;
+
+  PetscFunctionBeginUser;
+  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, 31, &rnd));
+  for (size_t i = 0; i < PETSC_STATIC_ARRAY_LENGTH(conv); i++) PetscCall(ConvCaseCheck(rnd, &conv[i], PETSC_FALSE));
+  for (size_t i = 0; i < PETSC_STATIC_ARRAY_LENGTH(convt); i++) PetscCall(ConvCaseCheck(rnd, &convt[i], PETSC_TRUE));
+  for (int t = 0; t < 12; t++) { /* random geometries, conv2d and transposed in turn */
+    ConvCase c;
+    c.B      = RandInt(rnd, 1, 3);
+    c.C      = RandInt(rnd, 1, 6);
+    c.OC     = RandInt(rnd, 1, 6);
+    c.K      = RandInt(rnd, 1, 5);
+    c.stride = RandInt(rnd, 1, 3);
+    c.pad    = RandInt(rnd, 0, c.K - 1);
+    c.outpad = t % 2 ? RandInt(rnd, 0, c.stride - 1) : 0;
+    c.H      = RandInt(rnd, c.K, 20);
+    c.W      = RandInt(rnd, c.K, 20);
+    PetscCall(ConvCaseCheck(rnd, &c, (PetscBool)(t % 2)));
+  }
+  { /* the hook: nn_conv2d_forward through the installed backend is cuDNN's, bitwise (deterministic algorithms) */
+    const ConvCase *c = &conv[1];
+    const int       OH = nn_conv2d_out_size(c->H, c->K, c->stride, c->pad);
+    const size_t    nin = (size_t)c->B * c->C * c->H * c->W, nout = (size_t)c->B * c->OC * OH * OH, nw = (size_t)c->OC * c->C * c->K * c->K;
+    float          *inp, *w, *b, *y0, *y1;
+    double          err, scale;
+
+    PetscCall(PetscMalloc5(nin, &inp, nw, &w, c->OC, &b, nout, &y0, nout, &y1));
+    Fill(rnd, inp, nin, -1, 1);
+    Fill(rnd, w, nw, -0.5, 0.5);
+    Fill(rnd, b, c->OC, -1, 1);
+    PetscCall(GCVAECudaConv2dForward(y0, inp, w, b, c->B, c->C, c->H, c->W, c->OC, c->K, c->stride, c->pad));
+    PetscCall(GCVAECudaUseConvBackend(PETSC_TRUE));
+    PetscCall(nn_conv2d_forward(y1, inp, w, b, c->B, c->C, c->H, c->W, c->OC, c->K, c->stride, c->pad));
+    PetscCall(GCVAECudaUseConvBackend(PETSC_FALSE));
+    Compare(y1, y0, nout, &err, &scale);
+    PetscCall(Check("hook: nn_conv2d_forward = cuDNN", err, scale, 0));
+    PetscCall(PetscFree5(inp, w, b, y0, y1));
+  }
+  PetscCall(PetscRandomDestroy(&rnd));
+  PetscFunctionReturn(0);
+}
+
+/* Runs everywhere (no device): src/nn/conv2d.c's hook routes all four functions to an installed
+   backend (here one that counts its calls and runs the CPU code) and NULL restores the CPU code,
+   whose results are bitwise those of a run that never set a backend. */
+static int hook_calls;
+
+#define HOOKED(fn, PARAMS, ARGS) \
+  static PetscErrorCode Hooked_##fn PARAMS \
+  { \
+    const NNConvBackend *self; \
+    PetscFunctionBeginUser; \
+    hook_calls++; \
+    PetscCall(nn_conv2d_get_backend(&self)); \
+    PetscCall(nn_conv2d_set_backend(NULL)); \
+    PetscCall(fn ARGS); \
+    PetscCall(nn_conv2d_set_backend(self)); \
+    PetscFunctionReturn(0); \
+  }
+HOOKED(nn_conv2d_forward, (float *out, const float *inp, const float *weight, const float *bias, int B, int C, int H, int W, int OC, int K, int stride, int pad), (out, inp, weight, bias, B, C, H, W, OC, K, stride, pad))
+HOOKED(nn_conv2d_backward, (float *dinp, float *dweight, float *dbias, const float *dout, const float *inp, const float *weight, int B, int C, int H, int W, int OC, int K, int stride, int pad), (dinp, dweight, dbias, dout, inp, weight, B, C, H, W, OC, K, stride, pad))
+HOOKED(nn_convt2d_forward, (float *out, const float *inp, const float *weight, const float *bias, int B, int C, int H, int W, int OC, int K, int stride, int pad, int outpad), (out, inp, weight, bias, B, C, H, W, OC, K, stride, pad, outpad))
+HOOKED(nn_convt2d_backward, (float *dinp, float *dweight, float *dbias, const float *dout, const float *inp, const float *weight, int B, int C, int H, int W, int OC, int K, int stride, int pad, int outpad), (dinp, dweight, dbias, dout, inp, weight, B, C, H, W, OC, K, stride, pad, outpad))
+#undef HOOKED
+
+static PetscErrorCode TestConvHook(void)
+{
+  const NNConvBackend counting = {"counting", Hooked_nn_conv2d_forward, Hooked_nn_conv2d_backward, Hooked_nn_convt2d_forward, Hooked_nn_convt2d_backward};
+  const int           B = 2, C = 3, H = 9, W = 8, OC = 4, K = 3, S = 2, P = 1, OP = 1;
+  const int           OH = nn_conv2d_out_size(H, K, S, P), OW = nn_conv2d_out_size(W, K, S, P);
+  const int           TH = nn_convt2d_out_size(H, K, S, P, OP), TW = nn_convt2d_out_size(W, K, S, P, OP);
+  const size_t        nin = (size_t)B * C * H * W, nout = (size_t)B * OC * OH * OW, ntout = (size_t)B * OC * TH * TW, nw = (size_t)OC * C * K * K;
+  float              *inp, *w, *b, *dout, *dtout, *r[2][8];
+  PetscRandom         rnd;
+  PetscBool           same = PETSC_TRUE;
+  const NNConvBackend *now;
+
+  PetscFunctionBeginUser;
+  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, 5, &rnd));
+  PetscCall(PetscMalloc5(nin, &inp, nw, &w, OC, &b, nout, &dout, ntout, &dtout));
+  Fill(rnd, inp, nin, -1, 1);
+  Fill(rnd, w, nw, -0.5, 0.5);
+  Fill(rnd, b, OC, -1, 1);
+  Fill(rnd, dout, nout, -1, 1);
+  Fill(rnd, dtout, ntout, -1, 1);
+  for (int pass = 0; pass < 2; pass++) { /* 0: no backend, 1: the counting one */
+    float **q = r[pass];
+    PetscCall(PetscCalloc4(nout, &q[0], nin, &q[1], nw, &q[2], OC, &q[3]));
+    PetscCall(PetscCalloc4(ntout, &q[4], nin, &q[5], nw, &q[6], OC, &q[7]));
+    PetscCall(nn_conv2d_set_backend(pass ? &counting : NULL));
+    PetscCall(nn_conv2d_forward(q[0], inp, w, b, B, C, H, W, OC, K, S, P));
+    PetscCall(nn_conv2d_backward(q[1], q[2], q[3], dout, inp, w, B, C, H, W, OC, K, S, P));
+    PetscCall(nn_convt2d_forward(q[4], inp, w, b, B, C, H, W, OC, K, S, P, OP));
+    PetscCall(nn_convt2d_backward(q[5], q[6], q[7], dtout, inp, w, B, C, H, W, OC, K, S, P, OP));
+    PetscCall(nn_conv2d_get_backend(&now));
+    PetscCall(nn_conv2d_set_backend(NULL));
+  }
+  {
+    const size_t n[8] = {nout, nin, nw, OC, ntout, nin, nw, OC};
+    for (int i = 0; i < 8; i++) same = (PetscBool)(same && !memcmp(r[0][i], r[1][i], n[i] * sizeof(float)));
+  }
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s conv hook: %d of 4 calls through the backend, results bitwise the CPU's: %s\n", hook_calls == 4 && same && now == &counting ? "ok  " : "FAIL", hook_calls, same ? "yes" : "no"));
+  if (hook_calls != 4 || !same || now != &counting) failures++;
+  for (int pass = 0; pass < 2; pass++) {
+    PetscCall(PetscFree4(r[pass][0], r[pass][1], r[pass][2], r[pass][3]));
+    PetscCall(PetscFree4(r[pass][4], r[pass][5], r[pass][6], r[pass][7]));
+  }
+  PetscCall(PetscFree5(inp, w, b, dout, dtout));
+  PetscCall(PetscRandomDestroy(&rnd));
+  PetscFunctionReturn(0);
+}
+
 static char last_message[4096];
 
 static PetscErrorCode RecordError(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
@@ -575,7 +789,7 @@ int main(int argc, char **argv)
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCall(PetscDLLibraryRegister_pcgcvae());
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "t_cuda options", NULL);
-  PetscCall(PetscOptionsString("-test", "layers, forward, factor, generate, bench, nodevice", NULL, test, test, sizeof(test), NULL));
+  PetscCall(PetscOptionsString("-test", "layers, forward, factor, generate, bench, cudnn_conv, device, convhook, nodevice", NULL, test, test, sizeof(test), NULL));
   PetscCall(PetscOptionsString("-model", "model file", NULL, model, model, sizeof(model), NULL));
   PetscCall(PetscOptionsString("-mesh", "mesh of the Poisson matrix", NULL, mesh, mesh, sizeof(mesh), NULL));
   PetscCall(PetscOptionsIntArray("-grids", "bench: grid sides m (n = m^2)", NULL, grids, &ngrids, &flg));
@@ -585,7 +799,8 @@ int main(int argc, char **argv)
   PetscCall(GCVAECudaAvailable(&compiled, &ndev, why, sizeof(why)));
   gpu = (PetscBool)(compiled && ndev > 0);
   if (gpu) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "CUDA: %s\n", why));
-  if (!strcmp(test, "nodevice")) {
+  if (!strcmp(test, "convhook")) PetscCall(TestConvHook());
+  else if (!strcmp(test, "nodevice")) {
     if (gpu) {
       PetscCall(PetscPrintf(PETSC_COMM_WORLD, "SKIP: a CUDA device is present (this test checks the error without one)\n"));
       rc = SKIP_RC;
@@ -598,7 +813,8 @@ int main(int argc, char **argv)
     else if (!strcmp(test, "factor")) PetscCall(TestFactor(model, mesh));
     else if (!strcmp(test, "generate")) PetscCall(TestGenerate(model, mesh));
     else if (!strcmp(test, "bench")) PetscCall(Bench(model, grids, ngrids, its));
-    else SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-test %s: use layers, forward, factor, generate, bench or nodevice", test);
+    else if (!strcmp(test, "cudnn_conv")) PetscCall(TestCudnnConv());
+    else if (strcmp(test, "device")) SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-test %s: use layers, forward, factor, generate, bench, cudnn_conv, device, convhook or nodevice", test);
   }
   if (!rc && failures) {
     PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%" PetscInt_FMT " check(s) failed\n", failures));

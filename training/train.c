@@ -12,13 +12,15 @@ static char help[] = "gcvae-train: train a graph-conditioned VAE that generates 
                      "  -image_size P         (from the dataset) -extra F mask extra fraction (0.2)\n"
                      "  -eval_every N -eval_samples M   mean CG iterations on M test matrices every N epochs (5, 8)\n"
                      "  -max_train N -max_test N        use only the first N train / test matrices\n"
-                     "  -resume               continue from <o>.ckpt (written after every epoch)\n";
+                     "  -resume               continue from <o>.ckpt (written after every epoch)\n"
+                     "  -device cpu|cuda      cuda: the conv layers (image encoder, cnn decoder) through cuDNN, the rest on the CPU\n";
 
 /* One progress line per epoch. After every epoch the model and the AdamW state go to
    <o>.ckpt and <o>.ckpt.state (each written atomically), so a killed run loses at most
    the epoch in progress and -resume continues exactly where it stopped: shuffling and
    latent noise are seeded per epoch, so a resumed run equals an uninterrupted one. */
 #include <gcvae_model.h>
+#include <gcvae_cuda.h>
 #include <petsctime.h>
 #include <zlib.h>
 
@@ -30,7 +32,7 @@ typedef struct {
   GCVAEModelHeader arch;
   PetscInt         epochs, batch, seed, eval_every, eval_samples, max_train, max_test;
   PetscReal        lr, lr_decay, weight_decay, clip, kl_weight;
-  PetscBool        resume;
+  PetscBool        resume, cuda; /* cuda: -device cuda */
 } AppCtx;
 
 /* One prepared matrix. */
@@ -44,6 +46,23 @@ typedef struct {
   PetscReal  jacobi; /* loss of R~ = I */
   PetscInt   mnnz;
 } Sample;
+
+/* -device cuda: the device is checked before anything is read; the conv layers go to cuDNN
+   (src/cuda/conv_cudnn.c through src/nn/conv2d.c's backend hook), everything else stays here. */
+static PetscErrorCode UseCuda(void)
+{
+  PetscBool compiled;
+  int       ndev;
+  char      why[256];
+
+  PetscFunctionBeginUser;
+  PetscCall(GCVAECudaAvailable(&compiled, &ndev, why, sizeof(why)));
+  PetscCheck(compiled, PETSC_COMM_WORLD, PETSC_ERR_SUP, "-device cuda: %s (or use -device cpu)", why);
+  PetscCheck(ndev > 0, PETSC_COMM_WORLD, PETSC_ERR_SUP_SYS, "-device cuda: no CUDA device (%s); use -device cpu", why);
+  PetscCall(GCVAECudaUseConvBackend(PETSC_TRUE));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: CUDA %s\n", why));
+  PetscFunctionReturn(0);
+}
 
 static PetscErrorCode ProcessOptions(AppCtx *ctx)
 {
@@ -100,10 +119,12 @@ static PetscErrorCode ProcessOptions(AppCtx *ctx)
   PetscCall(PetscOptionsInt("-max_train", "use the first N train matrices", NULL, ctx->max_train, &ctx->max_train, NULL));
   PetscCall(PetscOptionsInt("-max_test", "use the first N test matrices", NULL, ctx->max_test, &ctx->max_test, NULL));
   PetscCall(PetscOptionsBool("-resume", "continue from the checkpoint", NULL, ctx->resume, &ctx->resume, NULL));
-  PetscCall(PetscOptionsString("-device", "cpu (cuda: training on the GPU through cuDNN is not implemented yet)", NULL, device, device, sizeof(device), NULL));
+  PetscCall(PetscOptionsString("-device", "cpu, or cuda: the conv layers through cuDNN, the rest on the CPU", NULL, device, device, sizeof(device), NULL));
   PetscOptionsEnd();
   PetscCall(PetscStrcmp(device, "cpu", &on_cpu));
-  PetscCheck(on_cpu, PETSC_COMM_WORLD, PETSC_ERR_SUP, "-device %s: gcvae-train runs on the CPU only; training on CUDA (cuDNN CNN layers) is not implemented yet (issue 8). The CUDA backend does inference: -pc_gcvae_device cuda", device);
+  PetscCall(PetscStrcmp(device, "cuda", &ctx->cuda));
+  PetscCheck(on_cpu || ctx->cuda, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-device %s: use cpu or cuda", device);
+  if (ctx->cuda) PetscCall(UseCuda());
   PetscCheck(has_data, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Missing -data FILE");
   PetscCheck(has_out, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Missing -o FILE");
   PetscCall(PetscStrcmp(decoder, "graph", &graph));
@@ -359,6 +380,11 @@ int main(int argc, char **argv)
 
   /* prepare every matrix once */
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s (%s, n = %" PetscInt_FMT "), %" PetscInt_FMT " train / %" PetscInt_FMT " test matrices, decoder %s, edge_layers %" PetscInt_FMT ", %" PetscInt_FMT " parameters\n", ctx.data, dh->family, dh->n, ntrain, ntest, mh->decoder == GCVAE_DECODER_CNN ? "cnn" : "graph", mh->edge_layers, mh->nparams));
+  if (ctx.cuda) {
+    char decoder[64] = "";
+    if (mh->decoder == GCVAE_DECODER_CNN) PetscCall(PetscSNPrintf(decoder, sizeof(decoder), " and the cnn decoder's %" PetscInt_FMT " transposed conv2d layers", mh->cnn_layers));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: on cuDNN (forward and backward, host copies per call): the image encoder's %" PetscInt_FMT " conv2d layers%s; on the CPU: everything else (GATv2, linear, LayerNorm, pooling, loss, AdamW)\n", mh->cnn_layers, decoder));
+  }
   PetscCall(PetscCalloc2(ntrain, &train, ntest, &test));
   for (PetscInt i = 0; i < ntrain; i++) {
     PetscCall(SamplePrepare(ds, train_idx[i], mh->mask_extra, PETSC_TRUE, &train[i]));

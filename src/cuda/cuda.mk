@@ -3,7 +3,7 @@
 #                 which loads lib/libgcvae_cuda.so at first use, or fails with "built without
 #                 CUDA=1" when it is not there. Nothing of CUDA is needed or linked.
 #   make CUDA=1   (the default when $(CUDA_HOME)/bin/nvcc exists) also lib/libgcvae_cuda.so: src/cuda/*.c (gcc with the CUDA headers) and
-#                 src/cuda/*.cu (nvcc), linked with cuSPARSE, cuBLAS and the CUDA runtime; and
+#                 src/cuda/*.cu (nvcc), linked with cuDNN (conv_cudnn.c), cuSPARSE, cuBLAS and the CUDA runtime; and
 #                 tests/bin/t_cuda_emu, the backend's code run on the host (src/cuda/emulate.c).
 # Only the backend library links CUDA, so a CPU run (and valgrind) never loads the CUDA libraries.
 # Switching needs no 'make clean': a build with CUDA=0 removes lib/libgcvae_cuda.so (left
@@ -27,7 +27,7 @@ CUDA_C_SRC  := $(filter-out src/cuda/dispatch.c src/cuda/emulate.c,$(wildcard sr
 CUDA_CU_SRC := $(wildcard src/cuda/*.cu)
 CUDA_OBJ    := $(CUDA_C_SRC:%.c=$(OBJDIR)/cuda/%.o) $(CUDA_CU_SRC:%.cu=$(OBJDIR)/cuda/%.o)
 CUDA_CFLAGS := $(CFLAGS_GCVAE) -isystem $(CUDA_HOME)/include
-CUDA_LIBS   := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcusparse -lcublas -lcudart
+CUDA_LIBS   := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudnn -lcusparse -lcublas -lcudart
 
 all: $(CUDA_LIB)
 

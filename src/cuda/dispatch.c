@@ -28,6 +28,10 @@
   X(GCVAECudaRowSum, (float *out, const float *inp, const int *rowptr, int n, int C), (out, inp, rowptr, n, C)) \
   X(GCVAECudaModelForward, (GCVAEModel model, GCVAEInput in, GCVAELatentMode mode, const nnreal eps[], nnreal r[]), (model, in, mode, eps, r)) \
   X(GCVAECudaGenerate, (GCVAEModel model, Mat A, PetscReal extra, GCVAELatentMode mode, const nnreal eps[], Mat *R), (model, A, extra, mode, eps, R)) \
+  X(GCVAECudaConv2dForward, (float *out, const float *inp, const float *weight, const float *bias, int B, int C, int H, int W, int OC, int K, int stride, int pad), (out, inp, weight, bias, B, C, H, W, OC, K, stride, pad)) \
+  X(GCVAECudaConv2dBackward, (float *dinp, float *dweight, float *dbias, const float *dout, const float *inp, const float *weight, int B, int C, int H, int W, int OC, int K, int stride, int pad), (dinp, dweight, dbias, dout, inp, weight, B, C, H, W, OC, K, stride, pad)) \
+  X(GCVAECudaConvT2dForward, (float *out, const float *inp, const float *weight, const float *bias, int B, int C, int H, int W, int OC, int K, int stride, int pad, int outpad), (out, inp, weight, bias, B, C, H, W, OC, K, stride, pad, outpad)) \
+  X(GCVAECudaConvT2dBackward, (float *dinp, float *dweight, float *dbias, const float *dout, const float *inp, const float *weight, int B, int C, int H, int W, int OC, int K, int stride, int pad, int outpad), (dinp, dweight, dbias, dout, inp, weight, B, C, H, W, OC, K, stride, pad, outpad)) \
   X(GCVAECudaFactorCreate, (Mat R, GCVAECudaFactor * f), (R, f)) \
   X(GCVAECudaFactorApply, (GCVAECudaFactor f, Vec x, Vec y), (f, x, y)) \
   X(GCVAECudaFactorApplyTranspose, (GCVAECudaFactor f, Vec x, Vec y), (f, x, y)) \
@@ -137,5 +141,16 @@ PetscErrorCode GCVAECudaFactorDestroy(GCVAECudaFactor *f)
   Load();
   PetscCheck(load_state == 1, PETSC_COMM_SELF, PETSC_ERR_PLIB, "GCVAECudaFactorDestroy: %s", load_error);
   PetscCall(backend.GCVAECudaFactorDestroy(f));
+  PetscFunctionReturn(0);
+}
+
+/* the conv layers' backend of src/nn/conv2d.c: these dispatchers, so cuDNN is loaded at the first call */
+static const NNConvBackend cudnn_conv = {"cuDNN", GCVAECudaConv2dForward, GCVAECudaConv2dBackward, GCVAECudaConvT2dForward, GCVAECudaConvT2dBackward};
+
+PetscErrorCode GCVAECudaUseConvBackend(PetscBool use)
+{
+  PetscFunctionBegin;
+  if (use) PetscCall(GCVAECudaCheckDevice(PETSC_COMM_SELF));
+  PetscCall(nn_conv2d_set_backend(use ? &cudnn_conv : NULL));
   PetscFunctionReturn(0);
 }

@@ -1,6 +1,23 @@
 /* 2D convolution and transposed convolution, NCHW, square K x K kernel, equal stride
-   and zero padding in both directions, through im2col + GEMM (one image at a time). */
+   and zero padding in both directions, through im2col + GEMM (one image at a time), or
+   through an installed backend (nn_conv2d_set_backend: cuDNN for gcvae-train -device cuda). */
 #include "nnimpl.h"
+
+static const NNConvBackend *backend; /* NULL: im2col + GEMM below */
+
+PetscErrorCode nn_conv2d_set_backend(const NNConvBackend *b)
+{
+  PetscFunctionBegin;
+  backend = b;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode nn_conv2d_get_backend(const NNConvBackend **b)
+{
+  PetscFunctionBegin;
+  *b = backend;
+  PetscFunctionReturn(0);
+}
 
 int nn_conv2d_out_size(int H, int K, int stride, int pad)
 {
@@ -66,6 +83,10 @@ PetscErrorCode nn_conv2d_forward(nnreal *out, const nnreal *inp, const nnreal *w
   PetscFunctionBegin;
   PetscCall(check_geometry(C, H, W, OC, K, stride, pad, 0));
   PetscCheck(OH >= 1 && OW >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "conv2d: kernel %d larger than the padded image %d x %d", K, H + 2 * pad, W + 2 * pad);
+  if (backend && backend->conv2d_forward) {
+    PetscCall(backend->conv2d_forward(out, inp, weight, bias, B, C, H, W, OC, K, stride, pad));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PetscMalloc1((size_t)CKK * P, &col));
   for (int b = 0; b < B; b++) {
     nnreal *ob = out + (size_t)b * OC * P;
@@ -86,6 +107,10 @@ PetscErrorCode nn_conv2d_backward(nnreal *dinp, nnreal *dweight, nnreal *dbias, 
 
   PetscFunctionBegin;
   PetscCall(check_geometry(C, H, W, OC, K, stride, pad, 0));
+  if (backend && backend->conv2d_backward) {
+    PetscCall(backend->conv2d_backward(dinp, dweight, dbias, dout, inp, weight, B, C, H, W, OC, K, stride, pad));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PetscMalloc1((size_t)CKK * P, &col));
   for (int b = 0; b < B; b++) {
     const nnreal *db = dout + (size_t)b * OC * P;
@@ -116,6 +141,10 @@ PetscErrorCode nn_convt2d_forward(nnreal *out, const nnreal *inp, const nnreal *
   PetscFunctionBegin;
   PetscCall(check_geometry(C, H, W, OC, K, stride, pad, outpad));
   PetscCheck(OH >= 1 && OW >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "convt2d: padding %d leaves no output for a %d x %d input", pad, H, W);
+  if (backend && backend->convt2d_forward) {
+    PetscCall(backend->convt2d_forward(out, inp, weight, bias, B, C, H, W, OC, K, stride, pad, outpad));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PetscMalloc1((size_t)OKK * P, &col));
   for (int b = 0; b < B; b++) {
     nnreal *ob = out + (size_t)b * OC * OH * OW;
@@ -136,6 +165,10 @@ PetscErrorCode nn_convt2d_backward(nnreal *dinp, nnreal *dweight, nnreal *dbias,
 
   PetscFunctionBegin;
   PetscCall(check_geometry(C, H, W, OC, K, stride, pad, outpad));
+  if (backend && backend->convt2d_backward) {
+    PetscCall(backend->convt2d_backward(dinp, dweight, dbias, dout, inp, weight, B, C, H, W, OC, K, stride, pad, outpad));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PetscMalloc1((size_t)OKK * P, &col));
   for (int b = 0; b < B; b++) {
     const nnreal *db = dout + (size_t)b * OC * OH * OW;
