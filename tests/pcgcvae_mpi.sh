@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# PCGCVAE on 1 and 2 processes: the same CG iteration count and the same R (nnz exactly, ||R||_F
-# to rounding, probe estimates to rounding), on a dataset matrix (same global ordering for any
-# number of processes), with the shipped Poisson model; also with 3 latent samples.
+# PCGCVAE on 1 and 2 processes: the same CG iteration count and the same R (nnz exactly; entrywise
+# to float32 rounding: ||R_np1 - R_np2||_F <= 1e-6 ||R_np1||_F, compared in the global ordering from
+# the saved factors; probe estimates to 1e-5), on a dataset matrix (same global ordering for any
+# number of processes), with the shipped Poisson model; also with 3 latent samples. Not bitwise:
+# every process runs the network on its own copy of A, but OpenBLAS may use another number of
+# threads (and so other kernels) under mpiexec's core binding, and the float32 sums round otherwise.
 set -u
 cd "$(dirname "$0")/.."
 MPIEXEC=${MPIEXEC:-mpiexec --allow-run-as-root --oversubscribe}
@@ -9,17 +12,20 @@ out=tests/out/pcgcvae_mpi; mkdir -p $out
 bin/gcvae-datagen -family poisson -mesh meshes/square_433.msh -samples 2 -seed 21 -test_fraction 0.5 -o $out/d.h5 > /dev/null || exit 1
 status=0
 for opts in "" "-pc_gcvae_latent sample -pc_gcvae_samples 3 -pc_gcvae_seed 4"; do
-  a=$(tests/bin/t_pcgcvae -mode report -model models/poisson.bin -data $out/d.h5 $opts 2>&1)
-  b=$($MPIEXEC -n 2 tests/bin/t_pcgcvae -mode report -model models/poisson.bin -data $out/d.h5 $opts 2>&1 < /dev/null)
-  echo "np 1: $a"; echo "np 2: $b"
+  rm -f $out/R1.bin* $out/R2.bin*
+  a=$(tests/bin/t_pcgcvae -mode report -model models/poisson.bin -data $out/d.h5 -save_R $out/R1.bin $opts 2>&1)
+  b=$($MPIEXEC -n 2 tests/bin/t_pcgcvae -mode report -model models/poisson.bin -data $out/d.h5 -save_R $out/R2.bin $opts 2>&1 < /dev/null)
+  c=$(tests/bin/t_pcgcvae -mode diffR -a $out/R1.bin -b $out/R2.bin 2>&1)
+  echo "np 1: $a"; echo "np 2: $b"; echo "R: $c"
   echo "$a
-$b" | awk '{for (i = 1; i < NF; i += 2) v[NR, $i] = $(i + 1)}
+$b
+$c" | awk '{for (i = 1; i < NF; i += 2) v[NR, $i] = $(i + 1)}
     END {
       ok = (v[1,"its"] == v[2,"its"]) && (v[1,"nnzR"] == v[2,"nnzR"]) && (v[1,"fallback"] == v[2,"fallback"]);
-      d = (v[1,"normR"] - v[2,"normR"]) / v[1,"normR"]; if (d < 0) d = -d; ok = ok && d < 1e-12;
-      p = (v[1,"probe"] - v[2,"probe"]) / v[1,"probe"]; if (p < 0) p = -p; ok = ok && p < 1e-10;
+      ok = ok && v[3,"samepattern"] == 1 && v[3,"reldiff"] != "" && v[3,"reldiff"] + 0 <= 1e-6;
+      p = (v[1,"probe"] - v[2,"probe"]) / v[1,"probe"]; if (p < 0) p = -p; ok = ok && p < 1e-5;
       ok = ok && v[1,"its"] > 0;
-      printf "%s  iterations %s/%s, nnz(R) %s/%s, ||R||_F relative difference %.1e, probe %.1e\n", ok ? "ok  " : "FAIL", v[1,"its"], v[2,"its"], v[1,"nnzR"], v[2,"nnzR"], d, p; exit !ok }' || status=1
+      printf "%s  iterations %s/%s, nnz(R) %s/%s, same pattern %s, ||R_np1 - R_np2||_F / ||R_np1||_F %s (<= 1e-6), probe %.1e\n", ok ? "ok  " : "FAIL", v[1,"its"], v[2,"its"], v[1,"nnzR"], v[2,"nnzR"], v[3,"samepattern"], v[3,"reldiff"], p; exit !ok }' || status=1
 done
 [ $status -eq 0 ] && echo PASS
 exit $status

@@ -1,6 +1,7 @@
 static char help[] = "PCGCVAE: bad inputs give PETSc errors naming the cause, the fallback policy, and\n"
                      "(-mode report) the generated R and CG iterations for serial/MPI comparison.\n"
-                     "  -mode errors [-mesh FILE -dir DIR] | -mode report -model FILE -data DATASET [-pc_gcvae_... options]\n";
+                     "  -mode errors [-mesh FILE -dir DIR] | -mode report -model FILE -data DATASET [-save_R FILE] [-pc_gcvae_... options]\n"
+                     "  -mode diffR -a FILE -b FILE: ||R_a - R_b||_F / ||R_a||_F of two factors saved by -save_R\n";
 
 #include <ctype.h>
 #include <gcvae_model.h>
@@ -225,7 +226,7 @@ static PetscErrorCode Errors(const char mesh[], const char dir[])
 }
 
 /* The generated R (norm, nnz, probe) and CG iterations: identical for any number of processes */
-static PetscErrorCode Report(const char data[], const char model[])
+static PetscErrorCode Report(const char data[], const char model[], const char save[])
 {
   GCVAEDataset ds;
   Mat                A, R;
@@ -261,6 +262,12 @@ static PetscErrorCode Report(const char data[], const char model[])
   PetscCall(MatGetInfo(R, MAT_GLOBAL_SUM, &info));
   PetscCall(PCGCVAEGetProbe(pc, &probe, &pj, &fell));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "its %" PetscInt_FMT " nnzR %.0f normR %.15e probe %.6e jacobi %.6e fallback %d\n", its, info.nz_used, (double)nrm, (double)probe, (double)pj, (int)fell));
+  if (save[0]) { /* in the global ordering, whatever the number of processes */
+    PetscViewer v;
+    PetscCall(PetscViewerBinaryOpen(PETSC_COMM_WORLD, save, FILE_MODE_WRITE, &v));
+    PetscCall(MatView(R, v));
+    PetscCall(PetscViewerDestroy(&v));
+  }
   PetscCall(VecDestroy(&b));
   PetscCall(VecDestroy(&x));
   PetscCall(KSPDestroy(&ksp));
@@ -268,10 +275,46 @@ static PetscErrorCode Report(const char data[], const char model[])
   PetscFunctionReturn(0);
 }
 
+/* ||R_a - R_b||_F / ||R_a||_F (and whether the patterns agree) of two factors saved by -save_R */
+static PetscErrorCode DiffR(const char fa[], const char fb[])
+{
+  const char *files[2] = {fa, fb};
+  Mat         R[2];
+  PetscReal   na, nd;
+  PetscBool   same;
+
+  PetscFunctionBeginUser;
+  for (int i = 0; i < 2; i++) {
+    PetscViewer v;
+    PetscCall(PetscViewerBinaryOpen(PETSC_COMM_SELF, files[i], FILE_MODE_READ, &v));
+    PetscCall(MatCreate(PETSC_COMM_SELF, &R[i]));
+    PetscCall(MatSetType(R[i], MATSEQAIJ));
+    PetscCall(MatLoad(R[i], v));
+    PetscCall(PetscViewerDestroy(&v));
+  }
+  PetscCall(MatNorm(R[0], NORM_FROBENIUS, &na));
+  { /* the same CSR pattern */
+    const PetscInt *ia[2], *ja[2];
+    PetscInt        n[2];
+    PetscBool       done;
+    for (int i = 0; i < 2; i++) PetscCall(MatGetRowIJ(R[i], 0, PETSC_FALSE, PETSC_FALSE, &n[i], &ia[i], &ja[i], &done));
+    same = (PetscBool)(n[0] == n[1]);
+    for (PetscInt r = 0; same && r <= n[0]; r++) same = (PetscBool)(ia[0][r] == ia[1][r]);
+    for (PetscInt k = 0; same && k < ia[0][n[0]]; k++) same = (PetscBool)(ja[0][k] == ja[1][k]);
+    for (int i = 0; i < 2; i++) PetscCall(MatRestoreRowIJ(R[i], 0, PETSC_FALSE, PETSC_FALSE, &n[i], &ia[i], &ja[i], &done));
+  }
+  PetscCall(MatAXPY(R[1], -1, R[0], DIFFERENT_NONZERO_PATTERN));
+  PetscCall(MatNorm(R[1], NORM_FROBENIUS, &nd));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "samepattern %d reldiff %.3e\n", (int)same, (double)(nd / na)));
+  for (int i = 0; i < 2; i++) PetscCall(MatDestroy(&R[i]));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   char      mode[16] = "errors", mesh[PETSC_MAX_PATH_LEN] = "meshes/square_102.msh", data[PETSC_MAX_PATH_LEN] = "", model[PETSC_MAX_PATH_LEN] = "", dir[PETSC_MAX_PATH_LEN] = "tests/out";
-  PetscBool isreport;
+  char      save[PETSC_MAX_PATH_LEN] = "", fa[PETSC_MAX_PATH_LEN] = "", fb[PETSC_MAX_PATH_LEN] = "";
+  PetscBool isreport, isdiff;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCall(PetscDLLibraryRegister_pcgcvae());
@@ -280,8 +323,13 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetString(NULL, NULL, "-model", model, sizeof(model), NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-data", data, sizeof(data), NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-dir", dir, sizeof(dir), NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-save_R", save, sizeof(save), NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-a", fa, sizeof(fa), NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-b", fb, sizeof(fb), NULL));
   PetscCall(PetscStrcmp(mode, "report", &isreport));
-  if (isreport) PetscCall(Report(data, model)); /* -pc_gcvae_* options on the command line apply */
+  PetscCall(PetscStrcmp(mode, "diffR", &isdiff));
+  if (isreport) PetscCall(Report(data, model, save)); /* -pc_gcvae_* options on the command line apply */
+  else if (isdiff) PetscCall(DiffR(fa, fb));
   else PetscCall(Errors(mesh, dir));
   PetscCall(PetscFinalize());
   return 0;

@@ -89,6 +89,8 @@ int main(int argc, char **argv)
   test:
     suffix: jacobi
     args: -pc_type jacobi
+    # Jacobi's count moves with rounding here (560 or 561 seen): tutorials/itsband.sh
+    filter: bash tutorials/itsband.sh 530 590
 
   test:
     suffix: gcvae
@@ -105,5 +107,7 @@ int main(int argc, char **argv)
   test:
     suffix: jacobi_large
     args: -mesh meshes/square_243.msh -pc_type jacobi
+    # 1368-1393 seen on one machine: tutorials/itsband.sh
+    filter: bash tutorials/itsband.sh 1300 1460
 
 TEST*/
