@@ -17,7 +17,7 @@ TOP      := $(abspath .)
 OBJDIR   := obj
 LIBDIR   := lib
 BINDIR   := bin
-CFLAGS_GCVAE := -std=gnu11 -O2 -g -fPIC -Wall -Wextra -Wno-unused-parameter -Iinclude $(PETSC_CC_INCLUDES)
+CFLAGS_GCVAE := -std=gnu11 -O3 -fno-trapping-math -ffp-contract=off -g -fPIC -Wall -Wextra -Wno-unused-parameter -Iinclude $(PETSC_CC_INCLUDES)
 LDRPATH  := -Wl,-rpath,$(TOP)/$(LIBDIR)
 LIBS_GCVAE := $(PETSC_LIB) -lz -lm
 

@@ -59,7 +59,8 @@ PETSC_EXTERN void nn_layernorm_backward(nnreal *dinp, nnreal *dweight, nnreal *d
      out_i = bias + sum_k alpha_kh (W_t h_j)[h*D..h*D+D)
    Shapes: h (n, C), xe (nnz, E) edge features, Ws (OC, C), Wt (OC, C), We (OC, E),
    a (H, D), bias (OC) or NULL, out (n, OC).
-   Saved by forward for backward: T = h Wt^T (n, OC), M = m (nnz, OC), alpha (nnz, H). */
+   Saved by forward for backward: T = h Wt^T (n, OC), M = m (nnz, OC), alpha (nnz, H).
+   M may be NULL (inference): then m_k is formed per edge and not kept (no backward). */
 #define NN_GATV2_SLOPE 0.2 /* LeakyReLU slope of the attention, as in Brody et al. */
 PETSC_EXTERN void nn_gatv2_forward(nnreal *out, nnreal *T, nnreal *M, nnreal *alpha, const nnreal *h, const nnreal *xe, const nnreal *Ws, const nnreal *Wt, const nnreal *We, const nnreal *a, const nnreal *bias, const PetscInt *rowptr, const PetscInt *colind, int n, int C, int E, int H, int D, nnreal slope);
 /* dh (n, C), dxe (nnz, E), dWs, dWt (OC, C), dWe (OC, E), da (H, D), dbias (OC), dout (n, OC).

@@ -179,7 +179,7 @@ static PetscErrorCode BackwardFilter(const void *x, const void *dy, void *dw)
 /* host db (Cb) += the per-channel sums of the device tensor t described by tdesc */
 static PetscErrorCode BackwardBias(float *db, int Cb, cudnnTensorDescriptor_t tdesc, const void *t)
 {
-  void *d;
+  void *d = NULL;
 
   PetscFunctionBegin;
   PetscCall(Upload(BUF_B, db, (size_t)Cb, &d));

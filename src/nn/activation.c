@@ -34,6 +34,7 @@ void nn_leakyrelu_backward(nnreal *dinp, const nnreal *dout, const nnreal *inp, 
   #define gelu_tanh gcvae_gelu_tanhf
 #endif
 
+NN_VECTOR_CLONES
 void nn_gelu_forward(nnreal *out, const nnreal *inp, size_t N)
 {
   for (size_t i = 0; i < N; i++) {

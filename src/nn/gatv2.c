@@ -35,21 +35,35 @@ void nn_csr_softmax_backward(nnreal *de, const nnreal *dalpha, const nnreal *alp
   }
 }
 
-/* out (n, OC), saved T (n, OC), M (nnz, OC), alpha (nnz, H); h (n, C), xe (nnz, E),
-   Ws, Wt (OC, C), We (OC, E), a (H, D), bias (OC) or NULL. */
+/* out (n, OC), saved T (n, OC), M (nnz, OC) or NULL, alpha (nnz, H); h (n, C), xe (nnz, E),
+   Ws, Wt (OC, C), We (OC, E), a (H, D), bias (OC) or NULL. With M = NULL (inference) each m_k
+   is formed on the fly and not kept: no nnz x OC buffer to write and read back. */
+NN_VECTOR_CLONES
 void nn_gatv2_forward(nnreal *out, nnreal *T, nnreal *M, nnreal *alpha, const nnreal *h, const nnreal *xe, const nnreal *Ws, const nnreal *Wt, const nnreal *We, const nnreal *a, const nnreal *bias, const PetscInt *rowptr, const PetscInt *colind, int n, int C, int E, int H, int D, nnreal slope)
 {
   const int OC = H * D, nnz = (int)rowptr[n];
-  nnreal   *S  = out; /* W_s h lives in out until the aggregation overwrites it */
+  nnreal   *S = out;       /* W_s h lives in out until the aggregation overwrites it */
+  nnreal    mk[OC], WeT[E * OC]; /* M = NULL: m_k, and We transposed to (E, OC) */
 
-  nn_gemm('N', 'T', n, OC, C, 1, h, C, Ws, C, 0, S, OC);     /* S = h Ws^T    (n, OC)   */
-  nn_gemm('N', 'T', n, OC, C, 1, h, C, Wt, C, 0, T, OC);     /* T = h Wt^T    (n, OC)   */
-  nn_gemm('N', 'T', nnz, OC, E, 1, xe, E, We, E, 0, M, OC);  /* M = xe We^T   (nnz, OC) */
+  nn_gemm('N', 'T', n, OC, C, 1, h, C, Ws, C, 0, S, OC);       /* S = h Ws^T    (n, OC)   */
+  nn_gemm('N', 'T', n, OC, C, 1, h, C, Wt, C, 0, T, OC);       /* T = h Wt^T    (n, OC)   */
+  if (M) nn_gemm('N', 'T', nnz, OC, E, 1, xe, E, We, E, 0, M, OC); /* M = xe We^T (nnz, OC) */
+  else
+    for (int c = 0; c < OC; c++)
+      for (int f = 0; f < E; f++) WeT[f * OC + c] = We[c * E + f];
   for (int i = 0; i < n; i++) {
     for (PetscInt k = rowptr[i]; k < rowptr[i + 1]; k++) {
       const nnreal *Si = S + (size_t)i * OC, *Tj = T + (size_t)colind[k] * OC;
-      nnreal       *Mk = M + (size_t)k * OC;
-      for (int c = 0; c < OC; c++) Mk[c] += Si[c] + Tj[c];
+      nnreal       *Mk = M ? M + (size_t)k * OC : mk;
+      if (M)
+        for (int c = 0; c < OC; c++) Mk[c] += Si[c] + Tj[c];
+      else {
+        const nnreal *xk = xe + (size_t)k * E;
+        for (int c = 0; c < OC; c++) Mk[c] = 0;
+        for (int f = 0; f < E; f++)
+          for (int c = 0; c < OC; c++) Mk[c] += xk[f] * WeT[f * OC + c];
+        for (int c = 0; c < OC; c++) Mk[c] += Si[c] + Tj[c];
+      }
       for (int hd = 0; hd < H; hd++) { /* score e_kh, kept in alpha until the softmax */
         nnreal s = 0;
         for (int d = 0; d < D; d++) {

@@ -2,6 +2,7 @@
 #include "nnimpl.h"
 
 /* out (B, C), mean (B), rstd (B), inp (B, C), weight (C), bias (C) */
+NN_VECTOR_CLONES
 void nn_layernorm_forward(nnreal *out, nnreal *mean, nnreal *rstd, const nnreal *inp, const nnreal *weight, const nnreal *bias, int B, int C)
 {
   for (int b = 0; b < B; b++) {

@@ -21,6 +21,16 @@ void dgemm_(const char *transa, const char *transb, const int *m, const int *n, 
   #define nntanh   tanhf
 #endif
 
+/* The hot elementwise and per-edge loops get AVX-512 and AVX2 clones, picked at load time for
+   the CPU (GCC's target_clones). The makefile's -ffp-contract=off keeps every clone's rounding
+   that of the baseline SSE2 code: no FMA, and IEEE +, -, *, / round alike at any vector width
+   (float sums are not reassociated), so results do not depend on the CPU. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__NVCC__)
+  #define NN_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+  #define NN_VECTOR_CLONES
+#endif
+
 /* Row-major C (M, N) = alpha op(A) op(B) + beta C with op(A) (M, K), op(B) (K, N).
    ta = 'N': A is stored (M, K); ta = 'T': A is stored (K, M). lda, ldb, ldc are the
    row lengths of the stored arrays. Column-major BLAS sees the transposes, so it

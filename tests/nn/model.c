@@ -46,7 +46,7 @@ static PetscErrorCode CheckModel(const char *title, GCVAEDecoderKind dec, PetscI
   Ctx              c = {.p = p, .mode = mode};
   PetscScalar     *grad;
   nnreal          *dr, *ga;
-  double           J, worst = 0;
+  double           J = 0, worst = 0;
   int              nbad = 0, corrupted_caught = 0;
 
   PetscFunctionBeginUser;
