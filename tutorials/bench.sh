@@ -55,6 +55,9 @@ for s in $sizes; do
       printf "bench [%s]: %-9s n %s: setup %.3g ms (CPU %.3g ms), apply/SpMV %.2f, %s CG its (%s s so far)\n", s, v["pc"], v["n"], 1e3 * v["setup"], 1e3 * v["setup_cpu"], v["apply"] / v["spmv"], v["its"], t }'
   done
 done
+# OpenBLAS picks its kernels for the CPU at load time (Debian's 0.3.21 falls back to its SSE3
+# "Prescott" kernels on CPUs it does not know, e.g. Emerald Rapids): the table says which it used.
+export BENCH_BLAS_CORE=$(OPENBLAS_VERBOSE=2 tutorials/bench -version 2>&1 | sed -n 's/^Core: //p' | head -n 1)
 BENCH_ORDER=$([ "$rcm" = 1 ] && echo "in RCM order" || echo "in the assembly's order") python3 - "$raw" "$out" <<'EOF'
 import math, sys, os, time, platform
 raw, out = sys.argv[1], sys.argv[2]
@@ -80,12 +83,12 @@ except OSError: pass
 L = []
 L.append("# PCGCVAE benchmark (`make bench`)\n")
 L.append("P1 Poisson -div(f grad u), f = exp(p) of contrast 1e3, gmsh meshes of the unit square (n = 1e6: one uniform refinement), matrices %s; CG rtol 1e-5 "
-         "(unpreconditioned norm); model `%s`. One core (OpenBLAS and PETSc serial), %s, %d cores, load average %.1f at the end. "
+         "(unpreconditioned norm); model `%s`. One core (OpenBLAS and PETSc serial; OpenBLAS kernels: %s), %s, %d cores, load average %.1f at the end. "
          "Setup: wall and CPU time (user + system: what the wall time is without other processes on the machine), each the fastest of %s fresh PCs (after one untimed setup when more than one is timed). Apply / SpMV: one PCApply against "
          "one MatMult with A, each the fastest of 3 interleaved rounds in the same process. Stored nnz: the preconditioner's factors "
          "(gcvae: R and the stored R^T; fsai: G; icc: the factor; parasails: not exposed by hypre). Setup peak: peak RSS during the setups above "
          "the RSS with A loaded; held: RSS the set-up PC keeps. %s.\n"
-         % (os.environ.get("BENCH_ORDER", ""), os.environ.get("BENCH_MODEL", "models/poisson.bin"), cpu, os.cpu_count(), os.getloadavg()[0] if hasattr(os, "getloadavg") else "?",
+         % (os.environ.get("BENCH_ORDER", ""), os.environ.get("BENCH_MODEL", "models/poisson.bin"), os.environ.get("BENCH_BLAS_CORE") or "?", cpu, os.cpu_count(), os.getloadavg()[0] if hasattr(os, "getloadavg") else "?",
             "/".join(sorted({str(r["reps"]) for r in rows})), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())))
 L.append("| n | nnz(A) | PC | setup (ms) | setup CPU (ms) | CPU setup / FSAI's | apply / SpMV | CG its | solve (s) | stored nnz / nnz(A) | setup peak (MB) | held (MB) | process peak (MB) |")
 L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
