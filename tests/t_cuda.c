@@ -244,26 +244,6 @@ static PetscErrorCode TestLayers(void)
 
 /* ---- matrices ---------------------------------------------------------------- */
 
-/* A P1 Poisson matrix on mesh with a random coefficient f = exp(p) of contrast 1e3 */
-static PetscErrorCode PoissonMatrix(const char mesh[], PetscInt seed, Mat *A)
-{
-  DM          dm;
-  PetscRandom rnd;
-  PetscReal   c[GCVAE_COEFF_MAX_COUNT];
-
-  PetscFunctionBeginUser;
-  PetscCall(GCVAEMeshLoad(PETSC_COMM_WORLD, mesh, 0, &dm));
-  PetscCall(GCVAEPoissonSetUp(dm, 2, PETSC_FALSE));
-  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, (unsigned long)seed, &rnd));
-  PetscCall(GCVAECoeffRandom(rnd, 2, 1e3, 1e3, c));
-  PetscCall(PetscRandomDestroy(&rnd));
-  PetscCall(GCVAEFamilySetCoefficient(dm, 2, c));
-  PetscCall(DMCreateMatrix(dm, A));
-  PetscCall(GCVAEPoissonAssemble(dm, *A));
-  PetscCall(DMDestroy(&dm));
-  PetscFunctionReturn(0);
-}
-
 /* The 5-point Laplacian on an m x m grid with a smooth coefficient of contrast ~1e2 (any size, fast) */
 static PetscErrorCode GridMatrix(PetscInt m, Mat *A)
 {
@@ -312,7 +292,7 @@ static PetscErrorCode TestForward(const char model_file[], const char mesh[])
   PetscFunctionBeginUser;
   PetscCall(GCVAEModelLoad(PETSC_COMM_SELF, model_file, &model));
   PetscCall(GCVAEModelGetHeader(model, &hdr));
-  PetscCall(PoissonMatrix(mesh, 3, &A));
+  PetscCall(GCVAEPoissonRandomMatrix(PETSC_COMM_WORLD, mesh, 0, 3, 1e3, &A));
   PetscCall(GCVAEScale(A, &At, &d));
   PetscCall(GCVAEMaskBuild(At, hdr->mask_extra, &M));
   PetscCall(GCVAEInputCreate(At, M, &in));
@@ -364,7 +344,7 @@ static PetscErrorCode TestFactor(const char model_file[], const char mesh[])
 
   PetscFunctionBeginUser;
   PetscCall(GCVAEModelLoad(PETSC_COMM_SELF, model_file, &model));
-  PetscCall(PoissonMatrix(mesh, 4, &A));
+  PetscCall(GCVAEPoissonRandomMatrix(PETSC_COMM_WORLD, mesh, 0, 4, 1e3, &A));
   PetscCall(GCVAEGenerate(model, A, -1, GCVAE_LATENT_MEAN, NULL, PETSC_FALSE, &R));
   PetscCall(GCVAECudaFactorCreate(R, &f));
   PetscCall(MatCreateVecs(R, &x, &t));
@@ -438,7 +418,7 @@ static PetscErrorCode TestGenerate(const char model_file[], const char mesh[])
 
   PetscFunctionBeginUser;
   PetscCall(GCVAEModelLoad(PETSC_COMM_SELF, model_file, &model));
-  PetscCall(PoissonMatrix(mesh, 6, &A));
+  PetscCall(GCVAEPoissonRandomMatrix(PETSC_COMM_WORLD, mesh, 0, 6, 1e3, &A));
   PetscCall(GCVAEGenerate(model, A, -1, GCVAE_LATENT_MEAN, NULL, PETSC_FALSE, &Rc));
   PetscCall(GCVAECudaGenerate(model, A, -1, GCVAE_LATENT_MEAN, NULL, &Rg));
   {
@@ -753,7 +733,7 @@ static PetscErrorCode TestNoDevice(const char model_file[], const char mesh[], P
   PetscBool      found = PETSC_FALSE;
 
   PetscFunctionBeginUser;
-  PetscCall(PoissonMatrix(mesh, 7, &A));
+  PetscCall(GCVAEPoissonRandomMatrix(PETSC_COMM_WORLD, mesh, 0, 7, 1e3, &A));
   PetscCall(KSPCreate(PETSC_COMM_WORLD, &ksp));
   PetscCall(KSPSetOperators(ksp, A, A));
   PetscCall(KSPGetPC(ksp, &pc));

@@ -18,11 +18,8 @@ int main(int argc, char **argv)
   PetscInt    refine = 0, nmodels = 16, nfail = 0;
   PetscReal   tol = 1e-5;
   PetscBool   set;
-  DM          dm;
   Mat         A, At, M;
   Vec         d;
-  PetscRandom rnd;
-  PetscReal   c[GCVAE_COEFF_MAX_COUNT];
   GCVAEInput  in;
 
   PetscFunctionBeginUser;
@@ -36,14 +33,7 @@ int main(int argc, char **argv)
     PetscCall(PetscStrallocpy("models/poisson.bin", &models[0]));
     nmodels = 1;
   }
-  PetscCall(GCVAEMeshLoad(PETSC_COMM_SELF, mesh, refine, &dm));
-  PetscCall(GCVAEPoissonSetUp(dm, 2, PETSC_FALSE));
-  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, 5, &rnd));
-  PetscCall(GCVAECoeffRandom(rnd, 2, 1e3, 1e3, c));
-  PetscCall(PetscRandomDestroy(&rnd));
-  PetscCall(GCVAEFamilySetCoefficient(dm, 2, c));
-  PetscCall(DMCreateMatrix(dm, &A));
-  PetscCall(GCVAEPoissonAssemble(dm, A));
+  PetscCall(GCVAEPoissonRandomMatrix(PETSC_COMM_SELF, mesh, refine, 5, 1e3, &A));
   PetscCall(GCVAEScale(A, &At, &d));
   for (PetscInt i = 0; i < nmodels; i++) {
     GCVAEModel        model;
@@ -101,7 +91,6 @@ int main(int argc, char **argv)
   PetscCall(MatDestroy(&At));
   PetscCall(VecDestroy(&d));
   PetscCall(MatDestroy(&A));
-  PetscCall(DMDestroy(&dm));
   PetscCall(PetscFinalize());
   return nfail ? 1 : 0;
 }

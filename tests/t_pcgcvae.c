@@ -17,26 +17,6 @@ static PetscErrorCode RecordError(MPI_Comm comm, int line, const char *fun, cons
   return n;
 }
 
-/* A P1 Poisson matrix on mesh with a random coefficient */
-static PetscErrorCode PoissonMatrix(MPI_Comm comm, const char mesh[], PetscInt seed, Mat *A)
-{
-  DM          dm;
-  PetscRandom rnd;
-  PetscReal   c[GCVAE_COEFF_MAX_COUNT];
-
-  PetscFunctionBeginUser;
-  PetscCall(GCVAEMeshLoad(comm, mesh, 0, &dm));
-  PetscCall(GCVAEPoissonSetUp(dm, 2, PETSC_FALSE));
-  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, (unsigned long)seed, &rnd));
-  PetscCall(GCVAECoeffRandom(rnd, 2, 1e3, 1e3, c));
-  PetscCall(PetscRandomDestroy(&rnd));
-  PetscCall(GCVAEFamilySetCoefficient(dm, 2, c));
-  PetscCall(DMCreateMatrix(dm, A));
-  PetscCall(GCVAEPoissonAssemble(dm, *A));
-  PetscCall(DMDestroy(&dm));
-  PetscFunctionReturn(0);
-}
-
 /* PCSetUp with model file and options; returns the error code (0: fine). Each call has its
    own options prefix, so the options of one case never reach another. */
 static PetscErrorCode TrySetUp(Mat A, const char model[], const char options[], PetscErrorCode *ierr)
@@ -116,7 +96,7 @@ static PetscErrorCode Errors(const char mesh[], const char dir[])
   PetscMPIInt      rank;
 
   PetscFunctionBeginUser;
-  PetscCall(PoissonMatrix(PETSC_COMM_WORLD, mesh, 3, &A));
+  PetscCall(GCVAEPoissonRandomMatrix(PETSC_COMM_WORLD, mesh, 0, 3, 1e3, &A));
   PetscCall(MatGetSize(A, &n, NULL));
   PetscCall(PetscMemzero(&hdr, sizeof(hdr)));
   hdr.decoder        = GCVAE_DECODER_GRAPH;

@@ -38,6 +38,9 @@ PetscErrorCode GCVAEPoissonSetUp(DM, PetscInt degree, PetscBool source);
 PetscErrorCode GCVAEPoissonExact(PetscInt dim, PetscReal t, const PetscReal x[], PetscInt Nc, PetscScalar u[], void *ctx);
 /* Assemble the stiffness matrix (interior dofs only) into A, created by DMCreateMatrix. */
 PetscErrorCode GCVAEPoissonAssemble(DM, Mat A);
+/* One P1 Poisson matrix (in the mesh's order) on comm: mesh refined `refine` times, f = exp(p)
+   with p of degree 2 drawn by GCVAECoeffRandom from `seed` at exactly `contrast`. */
+PetscErrorCode GCVAEPoissonRandomMatrix(MPI_Comm, const char mesh[], PetscInt refine, PetscInt seed, PetscReal contrast, Mat *A);
 
 /* Biharmonic: lap(f lap u) = g, u = 0 and lap u = 0 on the boundary, P2 C0
    interior penalty with penalty sigma (default GCVAE_BIHARMONIC_SIGMA). SetUp

@@ -86,3 +86,22 @@ PetscErrorCode GCVAEPoissonAssemble(DM dm, Mat A)
   PetscCall(DMRestoreLocalVector(dm, &u));
   PetscFunctionReturn(0);
 }
+
+PetscErrorCode GCVAEPoissonRandomMatrix(MPI_Comm comm, const char mesh[], PetscInt refine, PetscInt seed, PetscReal contrast, Mat *A)
+{
+  DM          dm;
+  PetscRandom rnd;
+  PetscReal   c[GCVAE_COEFF_MAX_COUNT];
+
+  PetscFunctionBegin;
+  PetscCall(GCVAEMeshLoad(comm, mesh, refine, &dm));
+  PetscCall(GCVAEPoissonSetUp(dm, 2, PETSC_FALSE));
+  PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, (unsigned long)seed, &rnd));
+  PetscCall(GCVAECoeffRandom(rnd, 2, contrast, contrast, c));
+  PetscCall(PetscRandomDestroy(&rnd));
+  PetscCall(GCVAEFamilySetCoefficient(dm, 2, c));
+  PetscCall(DMCreateMatrix(dm, A));
+  PetscCall(GCVAEPoissonAssemble(dm, *A));
+  PetscCall(DMDestroy(&dm));
+  PetscFunctionReturn(0);
+}
