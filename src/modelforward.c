@@ -197,24 +197,53 @@ PetscErrorCode GCVAEModelForward(GCVAEModel m, GCVAEInput in, GCVAELatentMode mo
 #define INFER_BLOCK       2048            /* mask entries per block of the graph decoder */
 #define INFER_KEEP_VALUES (16u << 20)     /* keep a workspace up to this many values (64 MB) */
 
-/* The forward of a graph decoder without edge states, keeping nothing for a backward: one
-   GATv2 layer's buffers at a time (its nnz x d edge messages formed per edge, not stored) and
-   the decoder MLP over blocks of mask entries, so the workspace is O(n d + nnz H) instead of
-   O(G nnz d + mnnz F), and untouched (unzeroed) memory is not paid for. The decoder's first layer is linear in X_e = [m_e, hf_i, hf_j, z],
-     W X_e + b = (hf W_i^T)_i + (hf W_j^T)_j + (W_z z + b) + W_m m_e,
-   so the two hf products are formed once per node (n x dh each) and an entry costs 4 dh
-   multiply-adds there instead of F dh (F = 2 d + 4 + k; 76 against 4 for the shipped model).
-   The same r as GCVAEModelForward to float rounding (the sums run in another order). */
-static PetscErrorCode InferGraphK0(GCVAEModel m, GCVAEInput in, const nnreal z[], nnreal r[])
+/* W (OC, C) read as column blocks: Wsub (OC, len) = W[:, off .. off + len), for a layer whose
+   input row is a concatenation [.., x_off.., ..] */
+static void CopyColumns(nnreal *Wsub, const nnreal *W, int OC, int C, int off, int len)
+{
+  for (int o = 0; o < OC; o++) memcpy(Wsub + (size_t)o * len, W + (size_t)o * C + off, len * sizeof(*Wsub));
+}
+
+/* out (nb, OC) = base + P_i + Q_j (+ Wm^T m_e): the part of a linear layer on [.., y_i, y_j, m_e, ..]
+   that comes from per-node products P = y W_i^T, Q = y W_j^T (n, OC) and the mask features
+   m_e (MF) with WmT (MF, OC); base (nb, OC) holds the rest (or NULL for the bias c0 alone) */
+static void GatherPairs(nnreal *out, const nnreal *base, const nnreal *c0, const nnreal *P, const nnreal *Q, const nnreal *WmT, const nnreal *xmask, const PetscInt *mrow, const PetscInt *mcol, int nb, int OC)
+{
+  const int MF = GCVAE_MASK_FEATURES;
+  for (int b = 0; b < nb; b++) {
+    const nnreal *pi = P + (size_t)mrow[b] * OC, *qj = Q + (size_t)mcol[b] * OC, *me = xmask + (size_t)b * MF;
+    nnreal       *y  = out + (size_t)b * OC;
+    if (base)
+      for (int o = 0; o < OC; o++) y[o] = base[(size_t)b * OC + o] + c0[o] + pi[o] + qj[o];
+    else
+      for (int o = 0; o < OC; o++) y[o] = c0[o] + pi[o] + qj[o];
+    for (int f = 0; f < MF; f++) {
+      const nnreal mf = me[f], *wf = WmT + (size_t)f * OC;
+      if (mf != 0)
+        for (int o = 0; o < OC; o++) y[o] += mf * wf[o];
+    }
+  }
+}
+
+/* The forward of a graph decoder, keeping nothing for a backward: one GATv2 layer's buffers
+   at a time (edge messages formed per edge, not stored), the edge states updated in place
+   (one mnnz x d buffer, K > 0 only), and the edge layers' and the decoder's MLPs over blocks
+   of mask entries. The workspace is O(n d + nnz H + mnnz d [K > 0]) against the training
+   forward's O(G nnz d + K mnnz (3d + F)) (n 1e5 with edge states: 3.9 GB before). Linear
+   layers on [.., y_i, y_j, m_e, ..] are split by their input blocks,
+     W [e, y_i, y_j, m] + b = W_e e + (y W_i^T)_i + (y W_j^T)_j + W_m m + b,
+   so the y products are formed once per node and an entry pays d dh (W_e e, K > 0) plus 4 dh
+   multiply-adds instead of F dh. The same r as GCVAEModelForward to float rounding (the sums
+   run in another order). */
+static PetscErrorCode InferGraph(GCVAEModel m, GCVAEInput in, const nnreal z[], nnreal r[])
 {
   const GCVAEModelHeader *h = &m->hdr;
-  const int           n = (int)in->n, d = (int)h->hidden, H = (int)h->heads, D = d / H, G = (int)h->gat_layers, k = (int)h->latent, dh = (int)h->decoder_hidden;
-  const int           MF = GCVAE_MASK_FEATURES;
-  const size_t        nd = (size_t)n * d, nnz = (size_t)in->nnz, B = INFER_BLOCK;
+  const int           n = (int)in->n, d = (int)h->hidden, H = (int)h->heads, D = d / H, G = (int)h->gat_layers, K = (int)h->edge_layers, k = (int)h->latent, dh = (int)h->decoder_hidden;
+  const int           MF = GCVAE_MASK_FEATURES, EF = 3 * d + MF, W = PetscMax(d, dh);
+  const size_t        nd = (size_t)n * d, nnz = (size_t)in->nnz, mnnz = (size_t)in->mnnz, B = INFER_BLOCK;
   const DecoderLayout x  = GraphDecoderLayout(h);
-  const nnreal       *W1 = m->P.dec_w[0]; /* (dh, F) */
-  nnreal             *hs, *xn, *u, *T, *alpha, *Y1, *Y2, *Pi, *Pj, *Wi, *Wj, *Wm, *c0;
-  Chunk               c[14];
+  nnreal             *hs, *xn, *u, *T, *alpha, *e, *Pi, *Pj, *U1, *U2, *bm, *br, *Wi, *Wj, *We, *WmT, *c0;
+  Chunk               c[20];
   int                 nc = 0;
 
   PetscFunctionBegin;
@@ -224,14 +253,18 @@ static PetscErrorCode InferGraphK0(GCVAEModel m, GCVAEInput in, const nnreal z[]
   CH(u, nd);
   CH(T, nd);
   CH(alpha, nnz * H);
-  CH(Y1, B * dh);
-  CH(Y2, B * dh);
-  CH(Pi, (size_t)n * dh);
-  CH(Pj, (size_t)n * dh);
-  CH(Wi, (size_t)dh * d);
-  CH(Wj, (size_t)dh * d);
-  CH(Wm, (size_t)MF * dh);
-  CH(c0, dh);
+  CH(e, K ? mnnz * d : 0);
+  CH(Pi, (size_t)n * W);
+  CH(Pj, (size_t)n * W);
+  CH(U1, B * W); /* block buffers */
+  CH(U2, B * W);
+  CH(bm, B);
+  CH(br, B);
+  CH(Wi, (size_t)W * d); /* column blocks of the layer at hand */
+  CH(Wj, (size_t)W * d);
+  CH(We, (size_t)W * d);
+  CH(WmT, (size_t)MF * W);
+  CH(c0, W);
 #undef CH
   {
     size_t total = 0, off = 0;
@@ -247,44 +280,75 @@ static PetscErrorCode InferGraphK0(GCVAEModel m, GCVAEInput in, const nnreal z[]
     }
   }
   nn_linear_forward(hs, in->xnode, m->P.in_w, m->P.in_b, n, GCVAE_NODE_FEATURES, d);
-  for (int l = 0; l < G; l++) { /* h = h + GELU(GATv2(LayerNorm(h))) */
+  if (K) nn_linear_forward(e, in->xmask, m->P.ein_w, m->P.ein_b, (int)mnnz, MF, d);
+  for (int l = 0; l < G; l++) { /* h = h + GELU(GATv2(LayerNorm(h))), then edge layer l - (G - K) */
     const GATTensors *p = &m->P.gat[l];
+    const int         q = l - (G - K);
     nn_layernorm_forward(xn, u, T, hs, p->ln_w, p->ln_b, n, d); /* mean, rstd in u, T: unused */
     nn_gatv2_forward(u, T, NULL, alpha, xn, in->xedge, p->ws, p->wt, p->we, p->a, p->b, in->rowptr, in->colind, n, d, GCVAE_EDGE_FEATURES, H, D, (nnreal)NN_GATV2_SLOPE);
     nn_gelu_forward(u, u, nd);
     for (size_t i = 0; i < nd; i++) hs[i] += u[i];
+    if (q >= 0) { /* e += W2 GELU(W1 [LN(e), y_i, y_j, m] + b1) + b2, y = LN(h); h += Wa sum_row LN(e) + ba */
+      const EdgeTensors *t   = &m->P.edge[q];
+      nnreal            *agg = xn; /* xn is free until the next layer */
+      nn_layernorm_forward(u, Pi, Pj, hs, t->lnn_w, t->lnn_b, n, d); /* y in u (mean, rstd: scratch) */
+      CopyColumns(We, t->w1, d, EF, 0, d);
+      CopyColumns(Wi, t->w1, d, EF, d, d);
+      CopyColumns(Wj, t->w1, d, EF, 2 * d, d);
+      for (int o = 0; o < d; o++)
+        for (int f = 0; f < MF; f++) WmT[(size_t)f * d + o] = t->w1[(size_t)o * EF + 3 * d + f];
+      PetscCall(PetscArraycpy(c0, t->b1, d));
+      nn_linear_forward(Pi, u, Wi, NULL, n, d, d);
+      nn_linear_forward(Pj, u, Wj, NULL, n, d, d);
+      Zero(agg, nd);
+      for (size_t e0 = 0; e0 < mnnz; e0 += B) {
+        const int nb = (int)(mnnz - e0 < B ? mnnz - e0 : B);
+        nnreal   *eb = e + e0 * d;
+        nn_layernorm_forward(U2, bm, br, eb, t->lne_w, t->lne_b, nb, d);
+        nn_linear_forward(U1, U2, We, NULL, nb, d, d);
+        GatherPairs(U1, U1, c0, Pi, Pj, WmT, in->xmask + e0 * MF, in->mrow + e0, in->mcol + e0, nb, d);
+        nn_gelu_forward(U1, U1, (size_t)nb * d);
+        nn_linear_forward(U2, U1, t->w2, t->b2, nb, d, d);
+        for (size_t i = 0; i < (size_t)nb * d; i++) eb[i] += U2[i];
+        nn_layernorm_forward(U2, bm, br, eb, t->lna_w, t->lna_b, nb, d);
+        for (int b = 0; b < nb; b++) {
+          const nnreal *s  = U2 + (size_t)b * d;
+          nnreal       *ag = agg + (size_t)in->mrow[e0 + b] * d;
+          for (int cc = 0; cc < d; cc++) ag[cc] += s[cc];
+        }
+      }
+      nn_linear_forward(u, agg, t->wa, t->ba, n, d, d);
+      for (size_t i = 0; i < nd; i++) hs[i] += u[i];
+    }
   }
   nn_layernorm_forward(xn, u, T, hs, m->P.lnf_w, m->P.lnf_b, n, d); /* hf = xn */
-  /* the first decoder layer split by its input blocks: W_i, W_j (dh, d) copied out of W1's
-     columns, W_m transposed to (MF, dh), c0 = b + W_z z */
-  for (int o = 0; o < dh; o++) {
-    const nnreal *w = W1 + (size_t)o * x.F;
-    double        s = m->P.dec_b[0][o];
-    memcpy(Wi + (size_t)o * d, w + x.oi, d * sizeof(*Wi));
-    memcpy(Wj + (size_t)o * d, w + x.oj, d * sizeof(*Wj));
-    for (int f = 0; f < MF; f++) Wm[(size_t)f * dh + o] = w[x.om + f];
-    for (int q = 0; q < k; q++) s += (double)w[x.oz + q] * z[q];
-    c0[o] = (nnreal)s;
+  /* the decoder's first layer by its input blocks; c0 = b + W_z z */
+  {
+    const nnreal *W1 = m->P.dec_w[0]; /* (dh, F) */
+    CopyColumns(Wi, W1, dh, x.F, x.oi, d);
+    CopyColumns(Wj, W1, dh, x.F, x.oj, d);
+    if (K) CopyColumns(We, W1, dh, x.F, x.oe, d);
+    for (int o = 0; o < dh; o++) {
+      const nnreal *w = W1 + (size_t)o * x.F;
+      double        s = m->P.dec_b[0][o];
+      for (int f = 0; f < MF; f++) WmT[(size_t)f * dh + o] = w[x.om + f];
+      for (int qz = 0; qz < k; qz++) s += (double)w[x.oz + qz] * z[qz];
+      c0[o] = (nnreal)s;
+    }
   }
   nn_linear_forward(Pi, xn, Wi, NULL, n, d, dh);
   nn_linear_forward(Pj, xn, Wj, NULL, n, d, dh);
-  for (size_t e0 = 0; e0 < (size_t)in->mnnz; e0 += B) {
-    const int nb = (int)((size_t)in->mnnz - e0 < B ? (size_t)in->mnnz - e0 : B);
-    for (int b = 0; b < nb; b++) { /* Y1_e = Pi_i + Pj_j + c0 + W_m m_e */
-      const size_t  e = e0 + b;
-      const nnreal *pi = Pi + (size_t)in->mrow[e] * dh, *pj = Pj + (size_t)in->mcol[e] * dh, *me = in->xmask + e * MF;
-      nnreal       *y  = Y1 + (size_t)b * dh;
-      for (int o = 0; o < dh; o++) y[o] = pi[o] + pj[o] + c0[o];
-      for (int f = 0; f < MF; f++) {
-        const nnreal  mf = me[f], *wf = Wm + (size_t)f * dh;
-        if (mf != 0)
-          for (int o = 0; o < dh; o++) y[o] += mf * wf[o];
-      }
+  for (size_t e0 = 0; e0 < mnnz; e0 += B) {
+    const int nb = (int)(mnnz - e0 < B ? mnnz - e0 : B);
+    if (K) { /* W_e LN_final(e) */
+      nn_layernorm_forward(U2, bm, br, e + e0 * d, m->P.elnf_w, m->P.elnf_b, nb, d);
+      nn_linear_forward(U1, U2, We, NULL, nb, d, dh);
     }
-    nn_gelu_forward(Y1, Y1, (size_t)nb * dh);
-    nn_linear_forward(Y2, Y1, m->P.dec_w[1], m->P.dec_b[1], nb, dh, dh);
-    nn_gelu_forward(Y2, Y2, (size_t)nb * dh);
-    nn_linear_forward(r + e0, Y2, m->P.dec_w[2], m->P.dec_b[2], nb, dh, 1);
+    GatherPairs(U1, K ? U1 : NULL, c0, Pi, Pj, WmT, in->xmask + e0 * MF, in->mrow + e0, in->mcol + e0, nb, dh);
+    nn_gelu_forward(U1, U1, (size_t)nb * dh);
+    nn_linear_forward(U2, U1, m->P.dec_w[1], m->P.dec_b[1], nb, dh, dh);
+    nn_gelu_forward(U2, U2, (size_t)nb * dh);
+    nn_linear_forward(r + e0, U2, m->P.dec_w[2], m->P.dec_b[2], nb, dh, 1);
     for (int b = 0; b < nb; b++) r[e0 + b] += (nnreal)(in->mrow[e0 + b] == in->mcol[e0 + b]);
   }
   if (m->inf_cap > INFER_KEEP_VALUES) { /* a large matrix's workspace is not held between calls */
@@ -302,7 +366,7 @@ PetscErrorCode GCVAEModelInfer(GCVAEModel m, GCVAEInput in, GCVAELatentMode mode
   PetscCheck(r, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: argument r is NULL", PETSC_FUNCTION_NAME);
   PetscCheck(mode == GCVAE_LATENT_MEAN || mode == GCVAE_LATENT_SAMPLE, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GCVAEModelInfer: latent mode %d must be mean or sample", (int)mode);
   PetscCheck(mode == GCVAE_LATENT_MEAN || eps, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "GCVAEModelInfer: latent mode sample needs eps (%" PetscInt_FMT " values)", m->hdr.latent);
-  if (m->hdr.decoder != GCVAE_DECODER_GRAPH || m->hdr.edge_layers > 0 || m->hdr.latent > 4096) {
+  if (m->hdr.decoder != GCVAE_DECODER_GRAPH || m->hdr.latent > 4096) {
     PetscCall(GCVAEModelForward(m, in, mode, eps, r, NULL));
     if (m->fwd_cap > INFER_KEEP_VALUES) { /* as below: no large workspace is held after inference */
       PetscCall(PetscFree(m->fwd));
@@ -315,7 +379,7 @@ PetscErrorCode GCVAEModelInfer(GCVAEModel m, GCVAEInput in, GCVAELatentMode mode
     nnreal z[4096] = {0};
     if (mode == GCVAE_LATENT_SAMPLE) memcpy(z, eps, (size_t)m->hdr.latent * sizeof(*z));
     m->have_forward = PETSC_FALSE; /* the activations of an earlier forward are not this input's */
-    PetscCall(InferGraphK0(m, in, z, r));
+    PetscCall(InferGraph(m, in, z, r));
   }
   PetscFunctionReturn(0);
 }

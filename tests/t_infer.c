@@ -4,8 +4,8 @@ static char help[] = "GCVAEModelInfer (the small-workspace inference the PC uses
                      "features with A~^2 from GCVAEMaskBuild equal those with A~^2 from MatMatMult:\n"
                      "  -mesh FILE -refine R   the mesh (meshes/square_433.msh, 0)\n"
                      "  -models A,B,...        model files (models/poisson.bin)\n"
-                     "  -tol T                 relative tolerance (1e-5: the two run the same float math, but BLAS\n"
-                     "                         kernels may sum in another order for other matrix shapes or alignments)\n"
+                     "  -tol T                 relative tolerance (2e-5: the same float math summed in another order;\n"
+                     "                         measured 2e-7 (poisson.bin) to 4.6e-6 (poisson_433_edge.bin) over OpenBLAS kernel sets)\n"
                      "  -dump FILE             also write the last model's r (mean mode, float32) to FILE\n";
 
 #include <gcvae_model.h>
@@ -16,7 +16,7 @@ int main(int argc, char **argv)
 {
   char        mesh[PETSC_MAX_PATH_LEN] = "meshes/square_433.msh", dump[PETSC_MAX_PATH_LEN] = "", *models[16];
   PetscInt    refine = 0, nmodels = 16, nfail = 0;
-  PetscReal   tol = 1e-5;
+  PetscReal   tol = 2e-5;
   PetscBool   set;
   Mat         A, At, M;
   Vec         d;
