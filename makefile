@@ -121,7 +121,7 @@ bench: deps
 POISSON_TRAIN    ?= -decoder graph -edge_layers 0 -epochs 14 -seed 1
 BIHARMONIC_TRAIN ?= -decoder graph -epochs 10 -seed 1 -lr 3e-3 -lr_decay 0.95 -hidden 32 -heads 2 -gat_layers 6 -edge_layers 2 -decoder_hidden 64
 CNN_TRAIN        ?= -decoder cnn -epochs 10 -seed 1 -max_train 400 -max_test 100
-EDGE_TRAIN       ?= -decoder graph -epochs 35 -seed 1 -lr 3e-3 -lr_decay 0.95 -hidden 32 -heads 2 -gat_layers 4 -edge_layers 2 -decoder_hidden 64
+EDGE_TRAIN       ?= -decoder graph -epochs 35 -seed 1 -lr 3e-3 -lr_decay 0.95 -hidden 32 -heads 2 -gat_layers 6 -edge_layers 3 -decoder_hidden 64
 models: deps
 	$(MAKE) all
 	@mkdir -p data models
@@ -130,7 +130,7 @@ models: deps
 	$(BINDIR)/gcvae-datagen -family biharmonic -mesh meshes/square_102.msh -samples 1000 -seed 1 -o data/biharmonic_445.h5
 	$(BINDIR)/gcvae-train -data data/biharmonic_445.h5 $(BIHARMONIC_TRAIN) -o models/biharmonic.bin
 	$(BINDIR)/gcvae-train -data data/poisson_433.h5 $(CNN_TRAIN) -o models/poisson_cnn_433.bin
-	$(BINDIR)/gcvae-train -data data/poisson_433.h5 $(EDGE_TRAIN) -o models/poisson_433_edge.bin
+	OPENBLAS_NUM_THREADS=1 $(BINDIR)/gcvae-train -data data/poisson_433.h5 $(EDGE_TRAIN) -o models/poisson_433_edge.bin
 	rm -f models/*.ckpt models/*.ckpt.state
 
 # The comparison study (tutorials/study/study.py): datasets, cnn models and compare runs cached

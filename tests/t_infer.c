@@ -4,8 +4,9 @@ static char help[] = "GCVAEModelInfer (the small-workspace inference the PC uses
                      "features with A~^2 from GCVAEMaskBuild equal those with A~^2 from MatMatMult:\n"
                      "  -mesh FILE -refine R   the mesh (meshes/square_433.msh, 0)\n"
                      "  -models A,B,...        model files (models/poisson.bin)\n"
-                     "  -tol T                 relative tolerance (2e-5: the same float math summed in another order;\n"
-                     "                         measured 2e-7 (poisson.bin) to 4.6e-6 (poisson_433_edge.bin) over OpenBLAS kernel sets)\n"
+                     "  -tol T                 relative tolerance (5e-5: the same float math summed in another order;\n"
+                     "                         measured 2e-7 (poisson.bin) to 9e-6 (poisson_433_edge.bin, whose r moves by 1.1e-5\n"
+                     "                         between OpenBLAS kernel sets with the same code): a wrong term gives 1e-3 or more)\n"
                      "  -dump FILE             also write the last model's r (mean mode, float32) to FILE\n";
 
 #include <gcvae_model.h>
@@ -16,7 +17,7 @@ int main(int argc, char **argv)
 {
   char        mesh[PETSC_MAX_PATH_LEN] = "meshes/square_433.msh", dump[PETSC_MAX_PATH_LEN] = "", *models[16];
   PetscInt    refine = 0, nmodels = 16, nfail = 0;
-  PetscReal   tol = 2e-5;
+  PetscReal   tol = 5e-5;
   PetscBool   set;
   Mat         A, At, M;
   Vec         d;
