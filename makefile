@@ -17,7 +17,9 @@ TOP      := $(abspath .)
 OBJDIR   := obj
 LIBDIR   := lib
 BINDIR   := bin
-CFLAGS_GCVAE := -std=gnu11 -O3 -fno-trapping-math -ffp-contract=off -g -fPIC -Wall -Wextra -Wno-unused-parameter -Iinclude $(PETSC_CC_INCLUDES)
+# -ffp-contract=off: no FMA contraction anywhere, so the AVX-512/AVX2 clones of the layers
+# (src/nn/nnimpl.h) round like the SSE2 code and results do not depend on the CPU.
+CFLAGS_GCVAE := -std=gnu11 -O3 -ffp-contract=off -g -fPIC -Wall -Wextra -Wno-unused-parameter -Iinclude $(PETSC_CC_INCLUDES)
 LDRPATH  := -Wl,-rpath,$(TOP)/$(LIBDIR)
 LIBS_GCVAE := $(PETSC_LIB) -lz -lm
 
@@ -53,6 +55,11 @@ all: check-petsc $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so $(TOOLS) $(TEST_B
 
 check-petsc:
 	@test -f $(PETSC_DIR)/lib/petsc/conf/variables || { echo "PETSc not found at PETSC_DIR=$(PETSC_DIR): run 'make deps' (Debian petsc-dev) or set PETSC_DIR"; exit 1; }
+
+# The layers only: -fno-trapping-math lets GCC vectorize their clamps and LeakyReLUs
+# (if-conversion); they have no conditional divisions, so nothing is speculated that could
+# trap under PETSc's -fp_trap. The rest of the code keeps the default FP semantics.
+$(OBJDIR)/src/nn/%.o $(OBJDIR)/dbl/src/nn/%.o: CFLAGS_GCVAE += -fno-trapping-math
 
 $(OBJDIR)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
