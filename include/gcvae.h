@@ -81,6 +81,9 @@ PETSC_EXTERN PetscErrorCode GCVAEDatasetWriterAbort(GCVAEDatasetWriter *);
 PETSC_EXTERN PetscErrorCode GCVAEScale(Mat A, Mat *At, Vec *dinvsqrt);
 /* The checks of GCVAEScale alone (allocating nothing that an error would leak). */
 PETSC_EXTERN PetscErrorCode GCVAECheckMatrix(Mat A);
+/* Relative asymmetry max_i ||row_i(A) - row_i(A^T)||_1 / ||row_i(A)||_1 (0 for a symmetric
+   A; rounding-level for one assembled symmetric; O(1) for a structurally nonsymmetric one). */
+PETSC_EXTERN PetscErrorCode GCVAEMatAsymmetry(Mat A, PetscReal *asym);
 /* Mask of R~ (serial): pattern(A~) plus the `extra` fraction of nnz(A~) of the largest
    entries of |A~||A~| outside it, in symmetric pairs. M is MATSEQAIJ with A~'s values
    on pattern(A~) and explicit zeros on the extra entries. */

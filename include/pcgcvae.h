@@ -6,7 +6,7 @@
 
 #define PCGCVAE "gcvae"
 
-/* What PCSetUp does when the generated R is worse than Jacobi (probe estimate of ||I - R^T A R||_F). */
+/* What PCSetUp does when A is not symmetric or the generated R is worse than Jacobi (probe estimate of ||I - R^T A R||_F). */
 typedef enum {
   PC_GCVAE_FALLBACK_JACOBI = 0, /* use R = D^{-1/2}, i.e. Jacobi */
   PC_GCVAE_FALLBACK_ERROR  = 1, /* raise a PETSc error */
@@ -40,7 +40,9 @@ PETSC_EXTERN PetscErrorCode PCGCVAEGetFactor(PC, Mat *);
 /* Probe estimates of ||I - R^T A R||_F^2 / n for the R in use and for Jacobi, and whether the fallback was taken. */
 PETSC_EXTERN PetscErrorCode PCGCVAEGetProbe(PC, PetscReal *, PetscReal *, PetscBool *);
 
-/* Registers PCGCVAE (and PCFSAI); PETSc calls it when it opens libpcgcvae.so. */
+/* Registers PCGCVAE (and PCFSAI) and its log events; programs linking -lpcgcvae call it once. */
+PETSC_EXTERN PetscErrorCode PCGCVAEInitializePackage(void);
+/* The same; PETSc calls it when it opens libpcgcvae.so (-dll_append). */
 PETSC_EXTERN PetscErrorCode PetscDLLibraryRegister_pcgcvae(void);
 
 #endif

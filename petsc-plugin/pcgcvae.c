@@ -10,37 +10,13 @@
    computation everywhere, so R is the one a single process makes), and each process keeps its rows
    of R. This is exact, and not scalable in memory: distributed generation is future work.
 */
-#include <petsc/private/pcimpl.h> /*I "petscpc.h" I*/
-#include <gcvae_model.h>
-#include <gcvae_cuda.h>
-#include <pcgcvae.h>
+#include "pcgcvaeimpl.h" /*I "petscpc.h" I*/
 
 const char *const PCGCVAEFallbacks[] = {"jacobi", "error", "none", "PCGCVAEFallback", "PC_GCVAE_FALLBACK_", NULL};
 const char *const PCGCVAELatents[]   = {"mean", "sample", "PCGCVAELatent", "PC_GCVAE_LATENT_", NULL};
 const char *const PCGCVAEDevices[]   = {"cpu", "cuda", "PCGCVAEDevice", "PC_GCVAE_DEVICE_", NULL};
 
 #define PC_GCVAE_PROBES 8 /* random vectors of the probe estimate */
-
-typedef struct {
-  char            modelfile[PETSC_MAX_PATH_LEN]; /* -pc_gcvae_model */
-  GCVAEModel      model;                         /* the network, borrowed from the model cache */
-  PetscInt        samples;                       /* -pc_gcvae_samples: latents drawn, best kept */
-  PetscInt        seed;                          /* -pc_gcvae_seed: latent draws */
-  PCGCVAELatent   latent;                        /* -pc_gcvae_latent */
-  PetscReal       extra;                         /* -pc_gcvae_extra; < 0: the model's */
-  PCGCVAEFallback fallback;                      /* -pc_gcvae_fallback */
-  PetscBool       reorder;                       /* -pc_gcvae_reorder: cnn models read A in RCM order */
-  PCGCVAEDevice   device;                        /* -pc_gcvae_device: where R is generated and applied */
-  GCVAECudaFactor dR;                            /* device cuda (host Vecs): R and R^T in cuSPARSE, or NULL */
-  Mat             R;                             /* the factor in use, A's layout */
-  Mat             Rt;                            /* R^T, stored: MatMult is faster than MatMultTranspose */
-  Vec             work;                          /* R^T x */
-  PetscReal       probe, probe_jacobi;           /* ||I - R^T A R||_F^2 / n estimates */
-  PetscBool       fell_back;                     /* R is Jacobi's because the generated one was worse */
-  PetscLogDouble  gen_time;                      /* seconds of the last generation */
-  PetscReal       nnz_ratio;                     /* nnz(R) / nnz(A) */
-  char            bad_option[512];               /* an invalid option value, reported by PCSetUp */
-} PC_GCVAE;
 
 /* The range rules of the settings: an empty msg means valid. Setters error at once;
    PCSetFromOptions keeps the message for PCSetUp (an error inside PETSc's options block
@@ -60,7 +36,7 @@ static void CheckExtra(PetscReal extra, char msg[], size_t len)
   if (extra > 10) PetscSNPrintf(msg, len, "-pc_gcvae_extra %g must be in [0, 10] (or < 0 for the model's)", (double)extra);
 }
 
-static PetscLogEvent PC_GCVAE_Generate, PC_GCVAE_Apply;
+static PetscLogEvent PC_GCVAE_Generate, PC_GCVAE_Apply; /* registered by PCGCVAEInitializePackage() */
 
 /* ||(I - R^T A R) v||^2 / n averaged over Rademacher vectors v (R NULL: Jacobi, R = D^{-1/2}) */
 static PetscErrorCode Probe(Mat A, Mat R, Vec dinvsqrt, PetscReal *est)
@@ -147,63 +123,86 @@ static PetscErrorCode Distribute(Mat A, Mat Rseq, Mat *R)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode PCReset_GCVAE(PC);
-
-static PetscErrorCode PCSetUp_GCVAE(PC pc)
+/* R = D^{-1/2} (Jacobi) in A's layout: the fallback, and the factor of a 0 x 0 matrix */
+static PetscErrorCode JacobiFactor(Mat A, Mat *R)
 {
-  PC_GCVAE         *gc = (PC_GCVAE *)pc->data;
-  Mat               A  = pc->pmat, Aseq, Rseq = NULL;
-  Vec               d;
-  PetscMPIInt       size;
-  PetscBool         isaij;
-  GCVAEModelHeader *hdr;
-  nnreal           *eps;
-  PetscLogDouble    t0, t1;
-  MPI_Comm          comm = PetscObjectComm((PetscObject)pc);
+  Vec      d;
+  PetscInt m, N;
 
   PetscFunctionBegin;
-  PetscCheck(!gc->bad_option[0], comm, PETSC_ERR_ARG_OUTOFRANGE, "%s", gc->bad_option);
-  PetscCheck(gc->modelfile[0], comm, PETSC_ERR_USER_INPUT, "PCGCVAE needs a trained model: give -pc_gcvae_model FILE or call PCGCVAESetModel()");
-  PetscCall(GCVAEModelCacheGet(comm, gc->modelfile, &gc->model)); /* read once per process and file version */
+  PetscCall(MatGetLocalSize(A, &m, NULL));
+  PetscCall(MatGetSize(A, &N, NULL));
+  PetscCall(MatCreateVecs(A, &d, NULL));
+  PetscCall(MatGetDiagonal(A, d));
+  PetscCall(VecSqrtAbs(d));
+  PetscCall(VecReciprocal(d));
+  PetscCall(MatCreate(PetscObjectComm((PetscObject)A), R));
+  PetscCall(MatSetSizes(*R, m, m, N, N));
+  PetscCall(MatSetType(*R, MATAIJ));
+  PetscCall(MatSeqAIJSetPreallocation(*R, 1, NULL));
+  PetscCall(MatMPIAIJSetPreallocation(*R, 1, NULL, 0, NULL));
+  PetscCall(MatDiagonalSet(*R, d, INSERT_VALUES));
+  PetscCall(VecDestroy(&d));
+  PetscFunctionReturn(0);
+}
+
+/* Uses Jacobi instead of a generated R and says why, the same way for every cause:
+   -info, PCView and PCGCVAEGetProbe(). */
+static PetscErrorCode FallBack(PC pc, const char why[])
+{
+  PC_GCVAE *gc = (PC_GCVAE *)pc->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(gc->reason, why, sizeof(gc->reason)));
+  PetscCall(PetscInfo(pc, "PCGCVAE falls back to Jacobi: %s\n", why));
+  PetscCall(MatDestroy(&gc->R));
+  PetscCall(JacobiFactor(pc->pmat, &gc->R));
+  gc->fell_back = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* The matrix types the generation reads (MatGetRowIJ, MatSeqAIJGetArray on the sequential
+   copy); subtypes like aijcrl or aijperm keep other private data and are refused by name. */
+static PetscErrorCode CheckType(PC pc, Mat A)
+{
+  PetscBool ok;
+
+  PetscFunctionBegin;
+  PetscCall(PetscObjectTypeCompareAny((PetscObject)A, &ok, MATSEQAIJ, MATMPIAIJ, MATSEQAIJCUSPARSE, MATMPIAIJCUSPARSE, ""));
+  PetscCheck(ok, PetscObjectComm((PetscObject)pc), PETSC_ERR_SUP, "PCGCVAE needs a matrix of type aij (seqaij or mpiaij; aijcusparse), got %s: use -mat_type aij or MatConvert(A, MATAIJ, ...)", ((PetscObject)A)->type_name);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PCReset_GCVAE(PC);
+
+/* The network's R for A, the best of gc->samples latents by the probe, and the probes of
+   it and of Jacobi */
+static PetscErrorCode Generate(PC pc, Mat A, Mat *R)
+{
+  PC_GCVAE         *gc = (PC_GCVAE *)pc->data;
+  MPI_Comm          comm = PetscObjectComm((PetscObject)pc);
+  Mat               Aseq, Rseq = NULL;
+  PetscMPIInt       size;
+  GCVAEModelHeader *hdr;
+  nnreal           *eps;
+  GCVAELatentMode   mode = gc->latent == PC_GCVAE_LATENT_SAMPLE ? GCVAE_LATENT_SAMPLE : GCVAE_LATENT_MEAN;
+
+  PetscFunctionBegin;
   PetscCall(GCVAEModelGetHeader(gc->model, &hdr));
-  PetscCall(PetscObjectBaseTypeCompareAny((PetscObject)A, &isaij, MATSEQAIJ, MATMPIAIJ, ""));
-  PetscCheck(isaij, comm, PETSC_ERR_SUP, "PCGCVAE needs an AIJ matrix (MATSEQAIJ or MATMPIAIJ), got %s", ((PetscObject)A)->type_name);
-  PetscCheck(gc->samples == 1 || gc->latent == PC_GCVAE_LATENT_SAMPLE, comm, PETSC_ERR_ARG_INCOMP, "-pc_gcvae_samples %" PetscInt_FMT " draws several latents: use -pc_gcvae_latent sample", gc->samples);
-  /* every check on the input before anything is allocated: a bad matrix leaks nothing */
-  PetscCall(GCVAECheckMatrix(A));
-  if (gc->device == PC_GCVAE_DEVICE_CUDA) {
-    PetscCallMPI(MPI_Comm_size(comm, &size));
-    PetscCheck(size == 1, comm, PETSC_ERR_SUP, "-pc_gcvae_device cuda runs on one process for now (here %d): use -pc_gcvae_device cpu", (int)size);
-    PetscCheck(hdr->decoder == GCVAE_DECODER_GRAPH, comm, PETSC_ERR_SUP, "-pc_gcvae_device cuda generates with graph-decoder models; %s has a cnn decoder: use -pc_gcvae_device cpu", gc->modelfile);
-    PetscCall(GCVAECudaCheckDevice(comm)); /* "no CUDA device" or "built without CUDA=1" */
-  }
-  {
-    PetscInt N;
-    PetscCall(MatGetSize(A, &N, NULL));
-    PetscCall(GCVAEModelCheckSize(gc->model, N));
-  }
-  PetscCall(PCReset_GCVAE(pc));
-  PetscCall(PetscLogEventBegin(PC_GCVAE_Generate, pc, A, 0, 0));
-  PetscCall(PetscTime(&t0));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   if (size > 1) PetscCall(MatCreateRedundantMatrix(A, size, MPI_COMM_NULL, MAT_INITIAL_MATRIX, &Aseq)); /* a MATSEQAIJ copy on each process */
   else {
     PetscCall(PetscObjectReference((PetscObject)A));
     Aseq = A;
   }
-  /* D^{-1/2} for the Jacobi probe (the diagonal was checked positive above; no copy of A needed) */
-  PetscCall(MatCreateVecs(Aseq, &d, NULL));
-  PetscCall(MatGetDiagonal(Aseq, d));
-  PetscCall(VecSqrtAbs(d));
-  PetscCall(VecReciprocal(d));
   PetscCall(PetscMalloc1(hdr->latent, &eps));
   gc->probe = PETSC_MAX_REAL;
   for (PetscInt s = 0; s < gc->samples; s++) {
     Mat       Rs;
     PetscReal p;
-    if (gc->latent == PC_GCVAE_LATENT_SAMPLE) PetscCall(DrawLatent(gc->seed, s, hdr->latent, eps));
-    if (gc->device == PC_GCVAE_DEVICE_CUDA) PetscCall(GCVAECudaGenerate(gc->model, Aseq, gc->extra, gc->latent == PC_GCVAE_LATENT_SAMPLE ? GCVAE_LATENT_SAMPLE : GCVAE_LATENT_MEAN, eps, &Rs));
-    else PetscCall(GCVAEGenerate(gc->model, Aseq, gc->extra, gc->latent == PC_GCVAE_LATENT_SAMPLE ? GCVAE_LATENT_SAMPLE : GCVAE_LATENT_MEAN, eps, gc->reorder, &Rs));
+    if (mode == GCVAE_LATENT_SAMPLE) PetscCall(DrawLatent(gc->seed, s, hdr->latent, eps));
+    if (gc->device == PC_GCVAE_DEVICE_CUDA) PetscCall(GCVAECudaGenerate(gc->model, Aseq, gc->extra, mode, eps, &Rs));
+    else PetscCall(GCVAEGenerate(gc->model, Aseq, gc->extra, mode, eps, gc->reorder, &Rs));
     PetscCall(Probe(Aseq, Rs, NULL, &p));
     if (p < gc->probe) {
       gc->probe = p;
@@ -212,35 +211,94 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
     } else PetscCall(MatDestroy(&Rs));
   }
   PetscCall(PetscFree(eps));
-  PetscCall(Probe(Aseq, NULL, d, &gc->probe_jacobi));
-  gc->fell_back = PETSC_FALSE;
-  if (gc->probe > gc->probe_jacobi) {
-    PetscCheck(gc->fallback != PC_GCVAE_FALLBACK_ERROR, comm, PETSC_ERR_NOT_CONVERGED, "PCGCVAE: the generated R is worse than Jacobi (probe ||I - R^T A R||_F^2/n %g > %g); the model %s does not fit this matrix (use -pc_gcvae_fallback jacobi or none)", (double)gc->probe, (double)gc->probe_jacobi, gc->modelfile);
-    if (gc->fallback == PC_GCVAE_FALLBACK_JACOBI) { /* R = D^{-1/2} on the diagonal */
-      PetscInt n;
-      PetscCall(MatDestroy(&Rseq));
-      PetscCall(VecGetSize(d, &n));
-      PetscCall(MatCreateSeqAIJ(PETSC_COMM_SELF, n, n, 1, NULL, &Rseq));
-      PetscCall(MatDiagonalSet(Rseq, d, INSERT_VALUES));
-      gc->fell_back = PETSC_TRUE;
+  { /* the Jacobi probe on the same sequential matrix and random vectors: the verdict does
+       not depend on the number of processes */
+    Vec d;
+    PetscCall(MatCreateVecs(Aseq, &d, NULL));
+    PetscCall(MatGetDiagonal(Aseq, d));
+    PetscCall(VecSqrtAbs(d));
+    PetscCall(VecReciprocal(d));
+    PetscCall(Probe(Aseq, NULL, d, &gc->probe_jacobi));
+    PetscCall(VecDestroy(&d));
+  }
+  if (size > 1) {
+    PetscCall(Distribute(A, Rseq, R));
+    PetscCall(MatDestroy(&Rseq));
+  } else *R = Rseq;
+  PetscCall(MatDestroy(&Aseq));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PCSetUp_GCVAE(PC pc)
+{
+  PC_GCVAE       *gc = (PC_GCVAE *)pc->data;
+  Mat             A  = pc->pmat;
+  PetscInt        N;
+  PetscLogDouble  t0, t1;
+  MPI_Comm        comm = PetscObjectComm((PetscObject)pc);
+  char            why[sizeof(gc->reason)];
+
+  PetscFunctionBegin;
+  PetscCheck(!gc->bad_option[0], comm, PETSC_ERR_ARG_OUTOFRANGE, "%s", gc->bad_option);
+  PetscCheck(gc->modelfile[0], comm, PETSC_ERR_USER_INPUT, "PCGCVAE needs a trained model: give -pc_gcvae_model FILE or call PCGCVAESetModel()");
+  PetscCall(GCVAEModelCacheGet(comm, gc->modelfile, &gc->model)); /* read once per process and file version */
+  PetscCall(CheckType(pc, A));
+  PetscCheck(gc->samples == 1 || gc->latent == PC_GCVAE_LATENT_SAMPLE, comm, PETSC_ERR_ARG_INCOMP, "-pc_gcvae_samples %" PetscInt_FMT " draws several latents: use -pc_gcvae_latent sample", gc->samples);
+  /* every check on the input before anything is allocated: a bad matrix leaks nothing */
+  PetscCall(GCVAECheckMatrix(A));
+  PetscCall(MatGetSize(A, &N, NULL));
+  if (gc->device == PC_GCVAE_DEVICE_CUDA) {
+    GCVAEModelHeader *hdr;
+    PetscMPIInt       size;
+    PetscCall(GCVAEModelGetHeader(gc->model, &hdr));
+    PetscCallMPI(MPI_Comm_size(comm, &size));
+    PetscCheck(size == 1, comm, PETSC_ERR_SUP, "-pc_gcvae_device cuda runs on one process for now (here %d): use -pc_gcvae_device cpu", (int)size);
+    PetscCheck(hdr->decoder == GCVAE_DECODER_GRAPH, comm, PETSC_ERR_SUP, "-pc_gcvae_device cuda generates with graph-decoder models; %s has a cnn decoder: use -pc_gcvae_device cpu", gc->modelfile);
+    PetscCall(GCVAECudaCheckDevice(comm)); /* "no CUDA device" or "built without CUDA=1" */
+  }
+  if (N) PetscCall(GCVAEModelCheckSize(gc->model, N));
+  PetscCall(PCReset_GCVAE(pc));
+  PetscCall(PetscLogEventBegin(PC_GCVAE_Generate, pc, A, 0, 0));
+  PetscCall(PetscTime(&t0));
+  gc->fell_back    = PETSC_FALSE;
+  gc->reason[0]    = 0;
+  gc->probe        = -1;
+  gc->probe_jacobi = -1;
+  gc->asym         = 0;
+  if (!N) PetscCall(JacobiFactor(A, &gc->R)); /* 0 x 0: an empty R, as other PCs just return */
+  else {
+    /* the network and CG assume A symmetric: a nonsymmetric A is treated like an R worse than Jacobi */
+    PetscCall(GCVAEMatAsymmetry(A, &gc->asym));
+    if (gc->asym > PC_GCVAE_SYMMETRY_TOL) {
+      PetscCall(PetscSNPrintf(why, sizeof(why), "the matrix is not symmetric (max_i ||row_i(A) - row_i(A^T)||_1 / ||row_i(A)||_1 = %g > %g)", (double)gc->asym, (double)PC_GCVAE_SYMMETRY_TOL));
+      PetscCheck(gc->fallback != PC_GCVAE_FALLBACK_ERROR, comm, PETSC_ERR_ARG_WRONG, "PCGCVAE: %s; PCGCVAE is for SPD matrices (use -pc_gcvae_fallback jacobi or none)", why);
+      if (gc->fallback == PC_GCVAE_FALLBACK_JACOBI) PetscCall(FallBack(pc, why));
+      else {
+        PetscCall(PetscSNPrintf(gc->reason, sizeof(gc->reason), "%s: generated anyway (-pc_gcvae_fallback none)", why));
+        PetscCall(PetscInfo(pc, "PCGCVAE keeps the generated R: %s\n", gc->reason));
+      }
+    }
+    if (!gc->fell_back) {
+      PetscCall(Generate(pc, A, &gc->R));
+      if (gc->probe > gc->probe_jacobi) {
+        PetscCall(PetscSNPrintf(why, sizeof(why), "the generated R is worse than Jacobi (probe ||I - R^T A R||_F^2/n %g > %g): the model %s does not fit this matrix", (double)gc->probe, (double)gc->probe_jacobi, gc->modelfile));
+        PetscCheck(gc->fallback != PC_GCVAE_FALLBACK_ERROR, comm, PETSC_ERR_NOT_CONVERGED, "PCGCVAE: %s (use -pc_gcvae_fallback jacobi or none)", why);
+        if (gc->fallback == PC_GCVAE_FALLBACK_JACOBI) PetscCall(FallBack(pc, why));
+        else {
+          PetscCall(PetscSNPrintf(gc->reason, sizeof(gc->reason), "%s: kept (-pc_gcvae_fallback none)", why));
+          PetscCall(PetscInfo(pc, "PCGCVAE keeps the generated R: %s\n", gc->reason));
+        }
+      }
     }
   }
-  if (size > 1) PetscCall(Distribute(A, Rseq, &gc->R));
-  else {
-    gc->R = Rseq;
-    Rseq  = NULL;
-  }
-  PetscCall(MatDestroy(&Rseq));
-  PetscCall(VecDestroy(&d));
-  PetscCall(MatDestroy(&Aseq));
   {
     PetscBool cusparse;
     PetscCall(PetscObjectTypeCompareAny((PetscObject)A, &cusparse, MATSEQAIJCUSPARSE, MATMPIAIJCUSPARSE, MATAIJCUSPARSE, ""));
     /* PETSc with CUDA and A on the device: R (and R^T, the work Vec) become A's kind and the
-       apply is PETSc's MatMult on device Vecs, no host copies. Otherwise, with cuda, the apply
-       copies x in and y out (GCVAECudaFactorApply); the host R stays for PCGCVAEGetFactor. */
+       apply is PETSc's MatMult on device Vecs, no host copies. Otherwise, with cuda, the ops
+       switch to the device apply (pcgcvae_cuda.c); the host R stays for PCGCVAEGetFactor. */
     if (cusparse) PetscCall(MatConvert(gc->R, MATAIJCUSPARSE, MAT_INPLACE_MATRIX, &gc->R));
-    else if (gc->device == PC_GCVAE_DEVICE_CUDA) PetscCall(GCVAECudaFactorCreate(gc->R, &gc->dR));
+    else if (gc->device == PC_GCVAE_DEVICE_CUDA && N) PetscCall(PCGCVAESetUpDevice_CUDA(pc));
   }
   PetscCall(MatTranspose(gc->R, MAT_INITIAL_MATRIX, &gc->Rt));
   PetscCall(MatCreateVecs(gc->R, &gc->work, NULL));
@@ -248,7 +306,7 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
     MatInfo ia, ir;
     PetscCall(MatGetInfo(A, MAT_GLOBAL_SUM, &ia));
     PetscCall(MatGetInfo(gc->R, MAT_GLOBAL_SUM, &ir));
-    gc->nnz_ratio = ir.nz_used / ia.nz_used;
+    gc->nnz_ratio = ia.nz_used > 0 ? ir.nz_used / ia.nz_used : 0;
   }
   PetscCall(PetscTime(&t1));
   gc->gen_time = t1 - t0;
@@ -256,39 +314,34 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode PCApply_GCVAE(PC pc, Vec x, Vec y)
+PetscErrorCode PCApply_GCVAE(PC pc, Vec x, Vec y)
 {
   PC_GCVAE *gc = (PC_GCVAE *)pc->data;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PC_GCVAE_Apply, pc, x, y, 0));
-  if (gc->dR) PetscCall(GCVAECudaFactorApply(gc->dR, x, y));
-  else {
-    PetscCall(MatMult(gc->Rt, x, gc->work));
-    PetscCall(MatMult(gc->R, gc->work, y));
-  }
+  PetscCall(MatMult(gc->Rt, x, gc->work));
+  PetscCall(MatMult(gc->R, gc->work, y));
   PetscCall(PetscLogEventEnd(PC_GCVAE_Apply, pc, x, y, 0));
   PetscFunctionReturn(0);
 }
 
 /* M^{-1} = R R^T split as (R^T on the left, R on the right) */
-static PetscErrorCode PCApplySymmetricLeft_GCVAE(PC pc, Vec x, Vec y)
+PetscErrorCode PCApplySymmetricLeft_GCVAE(PC pc, Vec x, Vec y)
 {
   PC_GCVAE *gc = (PC_GCVAE *)pc->data;
 
   PetscFunctionBegin;
-  if (gc->dR) PetscCall(GCVAECudaFactorApplyTranspose(gc->dR, x, y));
-  else PetscCall(MatMult(gc->Rt, x, y));
+  PetscCall(MatMult(gc->Rt, x, y));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode PCApplySymmetricRight_GCVAE(PC pc, Vec x, Vec y)
+PetscErrorCode PCApplySymmetricRight_GCVAE(PC pc, Vec x, Vec y)
 {
   PC_GCVAE *gc = (PC_GCVAE *)pc->data;
 
   PetscFunctionBegin;
-  if (gc->dR) PetscCall(GCVAECudaFactorApplyR(gc->dR, x, y));
-  else PetscCall(MatMult(gc->R, x, y));
+  PetscCall(MatMult(gc->R, x, y));
   PetscFunctionReturn(0);
 }
 
@@ -297,10 +350,10 @@ static PetscErrorCode PCReset_GCVAE(PC pc)
   PC_GCVAE *gc = (PC_GCVAE *)pc->data;
 
   PetscFunctionBegin;
+  if (gc->dR) PetscCall(PCGCVAEResetDevice_CUDA(pc));
   PetscCall(MatDestroy(&gc->R));
   PetscCall(MatDestroy(&gc->Rt));
   PetscCall(VecDestroy(&gc->work));
-  PetscCall(GCVAECudaFactorDestroy(&gc->dR));
   PetscFunctionReturn(0);
 }
 
@@ -324,11 +377,108 @@ static PetscErrorCode PCDestroy_GCVAE(PC pc)
   PetscFunctionReturn(0);
 }
 
+/* Setters change the state, and ask for a new PCSetUp, only when the value changes
+   (jacobi.c's rule): a repeated KSPSetFromOptions costs nothing. */
+static PetscErrorCode PCGCVAESetModel_GCVAE(PC pc, const char file[])
+{
+  PC_GCVAE *gc = (PC_GCVAE *)pc->data;
+  PetscBool same;
+
+  PetscFunctionBegin;
+  PetscCheck(file, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_NULL, "PCGCVAESetModel: the file name is NULL");
+  PetscCheck(strlen(file) < sizeof(gc->modelfile), PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_SIZ, "PCGCVAESetModel: file name longer than %d characters", (int)sizeof(gc->modelfile) - 1);
+  PetscCall(PetscStrcmp(gc->modelfile, file, &same));
+  if (same) PetscFunctionReturn(0);
+  PetscCall(PetscStrncpy(gc->modelfile, file, sizeof(gc->modelfile)));
+  pc->setupcalled = 0;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PCGCVAESetSamples_GCVAE(PC pc, PetscInt k)
+{
+  PC_GCVAE *gc       = (PC_GCVAE *)pc->data;
+  char      msg[256] = "";
+
+  PetscFunctionBegin;
+  CheckSamples(k, msg, sizeof(msg));
+  PetscCheck(!msg[0], PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "%s", msg);
+  if (gc->samples == k) PetscFunctionReturn(0);
+  gc->samples     = k;
+  pc->setupcalled = 0;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PCGCVAESetSeed_GCVAE(PC pc, PetscInt seed)
+{
+  PC_GCVAE *gc       = (PC_GCVAE *)pc->data;
+  char      msg[256] = "";
+
+  PetscFunctionBegin;
+  CheckSeed(seed, msg, sizeof(msg));
+  PetscCheck(!msg[0], PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "%s", msg);
+  if (gc->seed == seed) PetscFunctionReturn(0);
+  gc->seed        = seed;
+  pc->setupcalled = 0;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PCGCVAESetLatent_GCVAE(PC pc, PCGCVAELatent latent)
+{
+  PC_GCVAE *gc = (PC_GCVAE *)pc->data;
+
+  PetscFunctionBegin;
+  PetscCheck(latent == PC_GCVAE_LATENT_MEAN || latent == PC_GCVAE_LATENT_SAMPLE, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "PCGCVAESetLatent: latent %d must be PC_GCVAE_LATENT_MEAN or PC_GCVAE_LATENT_SAMPLE", (int)latent);
+  if (gc->latent == latent) PetscFunctionReturn(0);
+  gc->latent      = latent;
+  pc->setupcalled = 0;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PCGCVAESetExtra_GCVAE(PC pc, PetscReal extra)
+{
+  PC_GCVAE *gc       = (PC_GCVAE *)pc->data;
+  char      msg[256] = "";
+
+  PetscFunctionBegin;
+  CheckExtra(extra, msg, sizeof(msg));
+  PetscCheck(!msg[0], PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "%s", msg);
+  if (gc->extra == extra || (gc->extra < 0 && extra < 0)) PetscFunctionReturn(0); /* every negative means the model's */
+  gc->extra       = extra;
+  pc->setupcalled = 0;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PCGCVAESetFallback_GCVAE(PC pc, PCGCVAEFallback fallback)
+{
+  PC_GCVAE *gc = (PC_GCVAE *)pc->data;
+
+  PetscFunctionBegin;
+  PetscCheck(fallback >= PC_GCVAE_FALLBACK_JACOBI && fallback <= PC_GCVAE_FALLBACK_NONE, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "PCGCVAESetFallback: fallback %d must be PC_GCVAE_FALLBACK_JACOBI, _ERROR or _NONE", (int)fallback);
+  if (gc->fallback == fallback) PetscFunctionReturn(0);
+  gc->fallback    = fallback;
+  pc->setupcalled = 0;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PCGCVAESetDevice_GCVAE(PC pc, PCGCVAEDevice device)
+{
+  PC_GCVAE *gc = (PC_GCVAE *)pc->data;
+
+  PetscFunctionBegin;
+  PetscCheck(device == PC_GCVAE_DEVICE_CPU || device == PC_GCVAE_DEVICE_CUDA, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "PCGCVAESetDevice: device %d must be PC_GCVAE_DEVICE_CPU or PC_GCVAE_DEVICE_CUDA", (int)device);
+  if (gc->device == device) PetscFunctionReturn(0);
+  gc->device      = device;
+  pc->setupcalled = 0;
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode PCSetFromOptions_GCVAE(PC pc, PetscOptionItems *PetscOptionsObject)
 {
   PC_GCVAE *gc = (PC_GCVAE *)pc->data;
   char      file[PETSC_MAX_PATH_LEN], latent[32], fallback[32], device[32];
-  PetscBool fmodel, flatent, ffallback, fdevice, found;
+  PetscBool fmodel, flatent, ffallback, fdevice, found, reorder = gc->reorder;
+  PetscInt  samples = gc->samples, seed = gc->seed;
+  PetscReal extra = gc->extra;
   PetscEnum e;
 
   PetscFunctionBegin;
@@ -337,36 +487,48 @@ static PetscErrorCode PCSetFromOptions_GCVAE(PC pc, PetscOptionItems *PetscOptio
   PetscCall(PetscStrncpy(device, PCGCVAEDevices[gc->device], sizeof(device)));
   PetscOptionsHeadBegin(PetscOptionsObject, "GCVAE options");
   PetscCall(PetscOptionsString("-pc_gcvae_model", "Trained model file (gcvae-train)", "PCGCVAESetModel", gc->modelfile, file, sizeof(file), &fmodel));
-  PetscCall(PetscOptionsInt("-pc_gcvae_samples", "Latents drawn; the R with the smallest probe loss is kept", "PCGCVAESetSamples", gc->samples, &gc->samples, NULL));
-  PetscCall(PetscOptionsInt("-pc_gcvae_seed", "Seed of the latent draws", "PCGCVAESetSeed", gc->seed, &gc->seed, NULL));
+  PetscCall(PetscOptionsInt("-pc_gcvae_samples", "Latents drawn; the R with the smallest probe loss is kept", "PCGCVAESetSamples", samples, &samples, NULL));
+  PetscCall(PetscOptionsInt("-pc_gcvae_seed", "Seed of the latent draws", "PCGCVAESetSeed", seed, &seed, NULL));
   PetscCall(PetscOptionsString("-pc_gcvae_latent", "Latent: mean (z = 0, deterministic) or sample (z ~ N(0, I))", "PCGCVAESetLatent", latent, latent, sizeof(latent), &flatent));
-  PetscCall(PetscOptionsReal("-pc_gcvae_extra", "Mask: extra fraction of nnz(A) beyond pattern(A) (< 0: the model's)", "PCGCVAESetExtra", gc->extra, &gc->extra, NULL));
-  PetscCall(PetscOptionsString("-pc_gcvae_fallback", "When R is worse than Jacobi: jacobi, error or none", "PCGCVAESetFallback", fallback, fallback, sizeof(fallback), &ffallback));
+  PetscCall(PetscOptionsReal("-pc_gcvae_extra", "Mask: extra fraction of nnz(A) beyond pattern(A) (< 0: the model's)", "PCGCVAESetExtra", extra, &extra, NULL));
+  PetscCall(PetscOptionsString("-pc_gcvae_fallback", "When A is not symmetric or R is worse than Jacobi: jacobi, error or none", "PCGCVAESetFallback", fallback, fallback, sizeof(fallback), &ffallback));
   PetscCall(PetscOptionsString("-pc_gcvae_device", "Where R is generated and applied: cpu or cuda (make CUDA=1)", "PCGCVAESetDevice", device, device, sizeof(device), &fdevice));
-  PetscCall(PetscOptionsBool("-pc_gcvae_reorder", "cnn models: RCM-order the matrix first, as the training matrices were (off for matrices already in that order)", "", gc->reorder, &gc->reorder, NULL));
+  PetscCall(PetscOptionsBool("-pc_gcvae_reorder", "cnn models: RCM-order the matrix first, as the training matrices were (off for matrices already in that order)", "", reorder, &reorder, NULL));
   PetscOptionsHeadEnd();
-  if (fmodel) PetscCall(PetscStrncpy(gc->modelfile, file, sizeof(gc->modelfile)));
-  /* invalid values are reported by PCSetUp (see CheckSamples()) */
+  /* Invalid values are kept for PCSetUp to report (see CheckSamples()), which the reset of
+     setupcalled makes sure runs; valid ones go through the setters, which reset it only
+     when a value changes. */
   gc->bad_option[0] = 0;
-  CheckSamples(gc->samples, gc->bad_option, sizeof(gc->bad_option));
-  if (!gc->bad_option[0]) CheckSeed(gc->seed, gc->bad_option, sizeof(gc->bad_option));
-  if (!gc->bad_option[0]) CheckExtra(gc->extra, gc->bad_option, sizeof(gc->bad_option));
-  if (flatent) {
+  CheckSamples(samples, gc->bad_option, sizeof(gc->bad_option));
+  if (!gc->bad_option[0]) CheckSeed(seed, gc->bad_option, sizeof(gc->bad_option));
+  if (!gc->bad_option[0]) CheckExtra(extra, gc->bad_option, sizeof(gc->bad_option));
+  if (flatent && !gc->bad_option[0]) {
     PetscCall(PetscEnumFind(PCGCVAELatents, latent, &e, &found));
-    if (found) gc->latent = (PCGCVAELatent)e;
-    else if (!gc->bad_option[0]) PetscCall(PetscSNPrintf(gc->bad_option, sizeof(gc->bad_option), "-pc_gcvae_latent %s: use mean or sample", latent));
+    if (found) PetscCall(PCGCVAESetLatent_GCVAE(pc, (PCGCVAELatent)e));
+    else PetscCall(PetscSNPrintf(gc->bad_option, sizeof(gc->bad_option), "-pc_gcvae_latent %s: use mean or sample", latent));
   }
-  if (ffallback) {
+  if (ffallback && !gc->bad_option[0]) {
     PetscCall(PetscEnumFind(PCGCVAEFallbacks, fallback, &e, &found));
-    if (found) gc->fallback = (PCGCVAEFallback)e;
-    else if (!gc->bad_option[0]) PetscCall(PetscSNPrintf(gc->bad_option, sizeof(gc->bad_option), "-pc_gcvae_fallback %s: use jacobi, error or none", fallback));
+    if (found) PetscCall(PCGCVAESetFallback_GCVAE(pc, (PCGCVAEFallback)e));
+    else PetscCall(PetscSNPrintf(gc->bad_option, sizeof(gc->bad_option), "-pc_gcvae_fallback %s: use jacobi, error or none", fallback));
   }
-  if (fdevice) {
+  if (fdevice && !gc->bad_option[0]) {
     PetscCall(PetscEnumFind(PCGCVAEDevices, device, &e, &found));
-    if (found) gc->device = (PCGCVAEDevice)e;
-    else if (!gc->bad_option[0]) PetscCall(PetscSNPrintf(gc->bad_option, sizeof(gc->bad_option), "-pc_gcvae_device %s: use cpu or cuda", device));
+    if (found) PetscCall(PCGCVAESetDevice_GCVAE(pc, (PCGCVAEDevice)e));
+    else PetscCall(PetscSNPrintf(gc->bad_option, sizeof(gc->bad_option), "-pc_gcvae_device %s: use cpu or cuda", device));
   }
-  pc->setupcalled = 0;
+  if (gc->bad_option[0]) {
+    pc->setupcalled = 0;
+    PetscFunctionReturn(0);
+  }
+  if (fmodel) PetscCall(PCGCVAESetModel_GCVAE(pc, file));
+  PetscCall(PCGCVAESetSamples_GCVAE(pc, samples));
+  PetscCall(PCGCVAESetSeed_GCVAE(pc, seed));
+  PetscCall(PCGCVAESetExtra_GCVAE(pc, extra));
+  if (reorder != gc->reorder) {
+    gc->reorder     = reorder;
+    pc->setupcalled = 0;
+  }
   PetscFunctionReturn(0);
 }
 
@@ -389,92 +551,10 @@ static PetscErrorCode PCView_GCVAE(PC pc, PetscViewer viewer)
   if (gc->R) {
     PetscInt n;
     PetscCall(MatGetSize(gc->R, &n, NULL));
-    PetscCall(PetscViewerASCIIPrintf(viewer, "  n = %" PetscInt_FMT ", nnz(R)/nnz(A) = %.3f, generation %.3g s\n", n, (double)gc->nnz_ratio, gc->gen_time));
-    PetscCall(PetscViewerASCIIPrintf(viewer, "  probe ||I - R^T A R||_F^2/n: generated %.4g, Jacobi %.4g: using %s\n", (double)gc->probe, (double)gc->probe_jacobi, gc->fell_back ? "Jacobi (fallback)" : "the generated R"));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "  n = %" PetscInt_FMT ", nnz(R)/nnz(A) = %.3f, generation %.3g s, asymmetry of A %.3g\n", n, (double)gc->nnz_ratio, gc->gen_time, (double)gc->asym));
+    if (gc->probe >= 0) PetscCall(PetscViewerASCIIPrintf(viewer, "  probe ||I - R^T A R||_F^2/n: generated %.4g, Jacobi %.4g\n", (double)gc->probe, (double)gc->probe_jacobi));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "  using %s%s%s\n", gc->fell_back ? "Jacobi (fallback)" : "the generated R", gc->reason[0] ? ": " : "", gc->reason));
   }
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode PCGCVAESetModel_GCVAE(PC pc, const char file[])
-{
-  PC_GCVAE *gc = (PC_GCVAE *)pc->data;
-
-  PetscFunctionBegin;
-  PetscCall(PetscStrncpy(gc->modelfile, file, sizeof(gc->modelfile)));
-  pc->setupcalled = 0;
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode PCGCVAESetSamples_GCVAE(PC pc, PetscInt k)
-{
-  PC_GCVAE *gc = (PC_GCVAE *)pc->data;
-
-  char      msg[256] = "";
-
-  PetscFunctionBegin;
-  CheckSamples(k, msg, sizeof(msg));
-  PetscCheck(!msg[0], PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "%s", msg);
-  gc->samples     = k;
-  pc->setupcalled = 0;
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode PCGCVAESetSeed_GCVAE(PC pc, PetscInt seed)
-{
-  PC_GCVAE *gc = (PC_GCVAE *)pc->data;
-
-  char      msg[256] = "";
-
-  PetscFunctionBegin;
-  CheckSeed(seed, msg, sizeof(msg));
-  PetscCheck(!msg[0], PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "%s", msg);
-  gc->seed        = seed;
-  pc->setupcalled = 0;
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode PCGCVAESetLatent_GCVAE(PC pc, PCGCVAELatent latent)
-{
-  PC_GCVAE *gc = (PC_GCVAE *)pc->data;
-
-  PetscFunctionBegin;
-  gc->latent      = latent;
-  pc->setupcalled = 0;
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode PCGCVAESetExtra_GCVAE(PC pc, PetscReal extra)
-{
-  PC_GCVAE *gc = (PC_GCVAE *)pc->data;
-
-  char      msg[256] = "";
-
-  PetscFunctionBegin;
-  CheckExtra(extra, msg, sizeof(msg));
-  PetscCheck(!msg[0], PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "%s", msg);
-  gc->extra       = extra;
-  pc->setupcalled = 0;
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode PCGCVAESetFallback_GCVAE(PC pc, PCGCVAEFallback fallback)
-{
-  PC_GCVAE *gc = (PC_GCVAE *)pc->data;
-
-  PetscFunctionBegin;
-  gc->fallback    = fallback;
-  pc->setupcalled = 0;
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode PCGCVAESetDevice_GCVAE(PC pc, PCGCVAEDevice device)
-{
-  PC_GCVAE *gc = (PC_GCVAE *)pc->data;
-
-  PetscFunctionBegin;
-  PetscCheck(device == PC_GCVAE_DEVICE_CPU || device == PC_GCVAE_DEVICE_CUDA, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "PCGCVAESetDevice: device %d must be PC_GCVAE_DEVICE_CPU or PC_GCVAE_DEVICE_CUDA", (int)device);
-  gc->device      = device;
-  pc->setupcalled = 0;
   PetscFunctionReturn(0);
 }
 
@@ -533,10 +613,7 @@ PETSC_EXTERN PetscErrorCode PCCreate_GCVAE(PC pc)
   PC_GCVAE *gc;
 
   PetscFunctionBegin;
-  if (!PC_GCVAE_Generate) {
-    PetscCall(PetscLogEventRegister("PCGCVAEGenerate", PC_CLASSID, &PC_GCVAE_Generate));
-    PetscCall(PetscLogEventRegister("PCGCVAEApply", PC_CLASSID, &PC_GCVAE_Apply));
-  }
+  PetscCall(PCGCVAEInitializePackage()); /* the log events, for programs that PCRegister() it themselves */
   PetscCall(PetscNew(&gc));
   gc->samples  = 1;
   gc->seed     = 0;
@@ -760,11 +837,42 @@ PetscErrorCode PCGCVAEGetProbe(PC pc, PetscReal *probe, PetscReal *jacobi, Petsc
   PetscFunctionReturn(0);
 }
 
+static PetscBool PCGCVAEPackageInitialized = PETSC_FALSE;
+
+static PetscErrorCode PCGCVAEFinalizePackage(void)
+{
+  PetscFunctionBegin;
+  PCGCVAEPackageInitialized = PETSC_FALSE; /* a later PetscInitialize() registers again */
+  PetscFunctionReturn(0);
+}
+
+/*@C
+   PCGCVAEInitializePackage - Registers PCGCVAE (and, through GCVAEInitializePackage(), PCFSAI)
+   and the log events PCGCVAEGenerate and PCGCVAEApply. Safe to call more than once.
+
+   Not Collective
+
+   Level: developer
+
+.seealso: `PCGCVAE`, `PetscDLLibraryRegister_pcgcvae()`
+@*/
+PetscErrorCode PCGCVAEInitializePackage(void)
+{
+  PetscFunctionBegin;
+  if (PCGCVAEPackageInitialized) PetscFunctionReturn(0);
+  PCGCVAEPackageInitialized = PETSC_TRUE;
+  PetscCall(GCVAEInitializePackage());
+  PetscCall(PCRegister(PCGCVAE, PCCreate_GCVAE));
+  PetscCall(PetscLogEventRegister("PCGCVAEGenerate", PC_CLASSID, &PC_GCVAE_Generate));
+  PetscCall(PetscLogEventRegister("PCGCVAEApply", PC_CLASSID, &PC_GCVAE_Apply));
+  PetscCall(PetscRegisterFinalize(PCGCVAEFinalizePackage));
+  PetscFunctionReturn(0);
+}
+
 /* Entry point PETSc calls when it opens libpcgcvae.so (-dll_append): registers gcvae (and fsai). */
 PETSC_EXTERN PetscErrorCode PetscDLLibraryRegister_pcgcvae(void)
 {
   PetscFunctionBegin;
-  PetscCall(GCVAEInitializePackage());
-  PetscCall(PCRegister(PCGCVAE, PCCreate_GCVAE));
+  PetscCall(PCGCVAEInitializePackage());
   PetscFunctionReturn(0);
 }

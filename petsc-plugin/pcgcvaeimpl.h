@@ -1,0 +1,45 @@
+/* The private state of PCGCVAE, shared by pcgcvae.c (host) and pcgcvae_cuda.c (device apply). */
+#ifndef PCGCVAEIMPL_H
+#define PCGCVAEIMPL_H
+
+#include <petsc/private/pcimpl.h>
+#include <gcvae_model.h>
+#include <gcvae_cuda.h>
+#include <pcgcvae.h>
+
+typedef struct {
+  char            modelfile[PETSC_MAX_PATH_LEN]; /* -pc_gcvae_model */
+  GCVAEModel      model;                         /* the network, borrowed from the model cache */
+  PetscInt        samples;                       /* -pc_gcvae_samples: latents drawn, best kept */
+  PetscInt        seed;                          /* -pc_gcvae_seed: latent draws */
+  PCGCVAELatent   latent;                        /* -pc_gcvae_latent */
+  PetscReal       extra;                         /* -pc_gcvae_extra; < 0: the model's */
+  PCGCVAEFallback fallback;                      /* -pc_gcvae_fallback */
+  PetscBool       reorder;                       /* -pc_gcvae_reorder: cnn models read A in RCM order */
+  PCGCVAEDevice   device;                        /* -pc_gcvae_device: where R is generated and applied */
+  GCVAECudaFactor dR;                            /* device cuda (host Vecs): R and R^T in cuSPARSE, or NULL */
+  Mat             R;                             /* the factor in use, A's layout */
+  Mat             Rt;                            /* R^T, stored: MatMult is faster than MatMultTranspose */
+  Vec             work;                          /* R^T x */
+  PetscReal       asym;                          /* relative asymmetry of A (GCVAEMatAsymmetry) */
+  PetscReal       probe, probe_jacobi;           /* ||I - R^T A R||_F^2 / n estimates; probe < 0: none generated */
+  PetscBool       fell_back;                     /* R is Jacobi's (fallback), see reason */
+  char            reason[320];                   /* why the fallback was taken (or not taken, with none) */
+  PetscLogDouble  gen_time;                      /* seconds of the last generation */
+  PetscReal       nnz_ratio;                     /* nnz(R) / nnz(A) */
+  char            bad_option[512];               /* an invalid option value, reported by PCSetUp */
+} PC_GCVAE;
+
+/* Relative asymmetry above which A counts as nonsymmetric (GCVAEMatAsymmetry): far above the
+   rounding of any assembly of a symmetric matrix (1e-16..1e-13), far below the O(1e-2..1)
+   of a structurally nonsymmetric one (Dirichlet rows without eliminated columns). */
+#define PC_GCVAE_SYMMETRY_TOL 1e-8
+
+PETSC_INTERN PetscErrorCode PCApply_GCVAE(PC, Vec, Vec);
+PETSC_INTERN PetscErrorCode PCApplySymmetricLeft_GCVAE(PC, Vec, Vec);
+PETSC_INTERN PetscErrorCode PCApplySymmetricRight_GCVAE(PC, Vec, Vec);
+/* pcgcvae_cuda.c: R and R^T to the device and the ops to the device apply; and back */
+PETSC_INTERN PetscErrorCode PCGCVAESetUpDevice_CUDA(PC);
+PETSC_INTERN PetscErrorCode PCGCVAEResetDevice_CUDA(PC);
+
+#endif
