@@ -38,7 +38,7 @@ BENCH_BIN := tutorials/bench
 # Every tests/*.c is one test program in tests/bin/.
 TEST_SRC := $(wildcard tests/*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=tests/bin/%)
-HEADERS  := $(wildcard include/*.h src/*.h src/nn/*.h training/*.h)
+HEADERS  := $(wildcard include/*.h src/*.h src/nn/*.h training/*.h petsc-plugin/*.h)
 # Sub-makefiles (e.g. src/nn/nn.mk: the double-precision gradient-check build)
 # may add programs to TEST_BIN and their own rules.
 include $(wildcard src/*/*.mk)

@@ -284,9 +284,11 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
         PetscCall(PetscSNPrintf(why, sizeof(why), "the generated R is worse than Jacobi (probe ||I - R^T A R||_F^2/n %g > %g): the model %s does not fit this matrix", (double)gc->probe, (double)gc->probe_jacobi, gc->modelfile));
         PetscCheck(gc->fallback != PC_GCVAE_FALLBACK_ERROR, comm, PETSC_ERR_NOT_CONVERGED, "PCGCVAE: %s (use -pc_gcvae_fallback jacobi or none)", why);
         if (gc->fallback == PC_GCVAE_FALLBACK_JACOBI) PetscCall(FallBack(pc, why));
-        else {
-          PetscCall(PetscSNPrintf(gc->reason, sizeof(gc->reason), "%s: kept (-pc_gcvae_fallback none)", why));
-          PetscCall(PetscInfo(pc, "PCGCVAE keeps the generated R: %s\n", gc->reason));
+        else { /* after the asymmetry's reason, if any */
+          size_t len;
+          PetscCall(PetscStrlen(gc->reason, &len));
+          PetscCall(PetscSNPrintf(gc->reason + len, sizeof(gc->reason) - len, "%s%s: kept (-pc_gcvae_fallback none)", len ? "; " : "", why));
+          PetscCall(PetscInfo(pc, "PCGCVAE keeps the generated R: %s: kept (-pc_gcvae_fallback none)\n", why));
         }
       }
     }

@@ -24,7 +24,7 @@ typedef struct {
   PetscReal       asym;                          /* relative asymmetry of A (GCVAEMatAsymmetry) */
   PetscReal       probe, probe_jacobi;           /* ||I - R^T A R||_F^2 / n estimates; probe < 0: none generated */
   PetscBool       fell_back;                     /* R is Jacobi's (fallback), see reason */
-  char            reason[320];                   /* why the fallback was taken (or not taken, with none) */
+  char            reason[640];                   /* why the fallback was taken (or not taken, with none) */
   PetscLogDouble  gen_time;                      /* seconds of the last generation */
   PetscReal       nnz_ratio;                     /* nnz(R) / nnz(A) */
   char            bad_option[512];               /* an invalid option value, reported by PCSetUp */
