@@ -18,7 +18,7 @@ PETSC_EXTERN PetscErrorCode PCCreate_FSAI(PC);
 /* The factor G (owned by the PC; valid after PCSetUp). */
 PETSC_EXTERN PetscErrorCode PCFSAIGetFactor(PC, Mat *);
 
-/* ---- Datasets (HDF5, DESIGN.md section 3) ------------------------------- */
+/* ---- Datasets (HDF5, doc/design.md section 5) --------------------------- */
 /* File layout, one file per (family, mesh):
      attributes  format_version, family, mesh, refine, n, nnz, nsamples, seed, ncoeffs,
                  degree, image_size, contrast_min, contrast_max, sigma
@@ -75,7 +75,7 @@ PETSC_EXTERN PetscErrorCode GCVAEDatasetWriterAddSample(GCVAEDatasetWriter, Pets
 PETSC_EXTERN PetscErrorCode GCVAEDatasetWriterFinish(GCVAEDatasetWriter *, PetscInt ntest, const PetscInt test[]);
 PETSC_EXTERN PetscErrorCode GCVAEDatasetWriterAbort(GCVAEDatasetWriter *);
 
-/* ---- Scaling, mask, loss (DESIGN.md section 4) -------------------------- */
+/* ---- Scaling, mask, loss (doc/design.md sections 6, 8) ------------------ */
 /* A~ = D^{-1/2} A D^{-1/2} (new Mat) and D^{-1/2} (new Vec, may be NULL). Errors for a
    non-square matrix, NaN/Inf entries, or a diagonal entry <= 0 (naming it). */
 PETSC_EXTERN PetscErrorCode GCVAEScale(Mat A, Mat *At, Vec *dinvsqrt);

@@ -1,4 +1,4 @@
-/* Datasets of one matrix family on one mesh: the HDF5 layout of DESIGN.md section 3
+/* Datasets of one matrix family on one mesh: the HDF5 layout of doc/design.md section 5
    (documented in include/gcvae.h). Plain HDF5 C API: the layout is ours, not a
    PetscViewerHDF5 Vec layout, and one sample is one hyperslab row. */
 #include <gcvae.h>

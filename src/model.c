@@ -1,4 +1,4 @@
-/* The GCVAE network (DESIGN.md section 4), assembled from the layers of src/nn/.
+/* The GCVAE network (doc/design.md section 7), assembled from the layers of src/nn/.
    d = hidden, H = heads, k = latent, dh = decoder_hidden, Cc = cnn_channels,
    L = cnn_layers, G = gat_layers, K = edge_layers, xm = mask features (4).
 

@@ -1,4 +1,4 @@
-/* The CG solve every comparison in the project uses (DESIGN.md section 6): KSPCG,
+/* The CG solve every comparison in the project uses (doc/design.md section 13): KSPCG,
    unpreconditioned residual norm, rtol 1e-5, zero initial guess, and a right-hand
    side drawn from a seed (the same vector for any number of processes). */
 #include <gcvae.h>

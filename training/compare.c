@@ -1,4 +1,4 @@
-static char help[] = "gcvae-compare: the baseline preconditioners of DESIGN.md section 6 on the test split of a dataset.\n\
+static char help[] = "gcvae-compare: the baseline preconditioners of doc/design.md section 13 on the test split of a dataset.\n\
 Every test matrix is solved with CG (unpreconditioned norm, rtol 1e-5, zero initial guess, the same\n\
 random right-hand side) under each preconditioner; one row per preconditioner.\n\
   -data FILE          dataset written by gcvae-datagen (required)\n\
@@ -51,7 +51,7 @@ static const Baseline Baselines[] = {
 };
 #define NBASELINES ((PetscInt)(sizeof(Baselines) / sizeof(Baselines[0])))
 
-/* Options every row starts from (DESIGN.md section 6). */
+/* Options every row starts from (doc/design.md section 13). */
 static const char CommonOptions[] = "-ksp_type cg -ksp_norm_type unpreconditioned -ksp_rtol 1e-5";
 
 /* Results of one row over the test matrices. */

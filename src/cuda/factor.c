@@ -5,7 +5,7 @@
 
    The Vecs are host Vecs (Debian's PETSc has no CUDA vectors), so each apply copies x in
    (8 n bytes) and y out (8 n bytes) over PCIe with cudaMemcpy from pageable memory; those
-   two copies, not the SpMVs, bound the apply's time (see README.md, "CUDA backend"). */
+   two copies, not the SpMVs, bound the apply's time (doc/design.md section 12). */
 #include "cudaimpl.h"
 
 struct _n_GCVAECudaFactor {
