@@ -32,13 +32,10 @@ PETSC_EXTERN void nn_linear_forward(nnreal *out, const nnreal *inp, const nnreal
 PETSC_EXTERN void nn_linear_backward(nnreal *dinp, nnreal *dweight, nnreal *dbias, const nnreal *dout, const nnreal *inp, const nnreal *weight, int B, int C, int OC);
 
 /* ---- activation.c: elementwise, N values ------------------------------- */
-/* out may equal inp; backward needs the input (for ReLU and LeakyReLU with slope > 0
-   the output has the same signs and may stand in for it). */
+/* out may equal inp; backward needs the input (for ReLU the output has the same signs
+   and may stand in for it). */
 PETSC_EXTERN void nn_relu_forward(nnreal *out, const nnreal *inp, size_t N);
 PETSC_EXTERN void nn_relu_backward(nnreal *dinp, const nnreal *dout, const nnreal *inp, size_t N);
-/* LeakyReLU: x > 0 ? x : slope x */
-PETSC_EXTERN void nn_leakyrelu_forward(nnreal *out, const nnreal *inp, size_t N, nnreal slope);
-PETSC_EXTERN void nn_leakyrelu_backward(nnreal *dinp, const nnreal *dout, const nnreal *inp, size_t N, nnreal slope);
 /* GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
 PETSC_EXTERN void nn_gelu_forward(nnreal *out, const nnreal *inp, size_t N);
 PETSC_EXTERN void nn_gelu_backward(nnreal *dinp, const nnreal *dout, const nnreal *inp, size_t N);
@@ -98,14 +95,6 @@ typedef struct {
 } NNConvBackend;
 PETSC_EXTERN PetscErrorCode nn_conv2d_set_backend(const NNConvBackend *);
 PETSC_EXTERN PetscErrorCode nn_conv2d_get_backend(const NNConvBackend **); /* NULL: the CPU */
-
-/* ---- pool2d.c: K x K windows, stride S, no padding; OH = (H - K) / S + 1 --- */
-/* out (B, C, OH, OW), inp (B, C, H, W) */
-PETSC_EXTERN void nn_avgpool2d_forward(nnreal *out, const nnreal *inp, int B, int C, int H, int W, int K, int S);
-PETSC_EXTERN void nn_avgpool2d_backward(nnreal *dinp, const nnreal *dout, int B, int C, int H, int W, int K, int S);
-/* saved argmax (B, C, OH, OW): index into inp of each window's maximum */
-PETSC_EXTERN void nn_maxpool2d_forward(nnreal *out, int *argmax, const nnreal *inp, int B, int C, int H, int W, int K, int S);
-PETSC_EXTERN void nn_maxpool2d_backward(nnreal *dinp, const nnreal *dout, const int *argmax, int B, int C, int H, int W, int K, int S);
 
 /* ---- graphpool.c: pooling over the n nodes of one graph ------------------ */
 /* out (C), inp (n, C); mean over rows */

@@ -1,7 +1,7 @@
 /* From a PETSc Mat to the factor R of M^{-1} = R R^T with a trained model:
    A -> A~ = D^{-1/2} A D^{-1/2} -> mask -> GCVAE -> r~ on the mask -> R = D^{-1/2} R~.
    Serial (MATSEQAIJ) for now. */
-#include <gcvae_model.h>
+#include "generateimpl.h"
 
 PetscErrorCode GCVAELatentDraw(PetscRandom rnd, PetscInt k, nnreal eps[])
 {
@@ -52,8 +52,8 @@ static PetscErrorCode GenerateRegisterEvents(void)
 }
 
 /* The network on A as given (any ordering serves the graph decoder: it is permutation
-   equivariant) */
-static PetscErrorCode GenerateOrdered(GCVAEModel model, Mat A, PetscReal extra, GCVAELatentMode mode, const nnreal eps[], Mat *R)
+   equivariant); forward is the CPU's GCVAEModelInfer or the device's GCVAECudaModelForward. */
+PetscErrorCode GCVAEGenerateOrdered_Private(GCVAEModel model, Mat A, PetscReal extra, GCVAELatentMode mode, const nnreal eps[], GCVAEForwardFn forward, Mat *R)
 {
   Mat               At, M;
   Vec               d;
@@ -77,7 +77,7 @@ static PetscErrorCode GenerateOrdered(GCVAEModel model, Mat A, PetscReal extra, 
   PetscCall(GCVAEInputGetSizes(in, &n, &mnnz));
   PetscCall(PetscMalloc1(mnnz, &r));
   PetscCall(PetscLogEventBegin(GCVAE_Forward, A, 0, 0, 0));
-  PetscCall(GCVAEModelInfer(model, in, mode, eps, r));
+  PetscCall(forward(model, in, mode, eps, r));
   PetscCall(PetscLogEventEnd(GCVAE_Forward, A, 0, 0, 0));
   PetscCall(PetscLogEventBegin(GCVAE_Factor, A, 0, 0, 0));
   PetscCall(GCVAEFactorFromValues(M, r, d, R));
@@ -105,12 +105,12 @@ PetscErrorCode GCVAEGenerate(GCVAEModel model, Mat A, PetscReal extra, GCVAELate
   PetscCheck(mode != GCVAE_LATENT_TRAIN, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "GCVAEGenerate is inference: use GCVAE_LATENT_MEAN or GCVAE_LATENT_SAMPLE");
   PetscCall(GCVAEModelGetHeader(model, &hdr));
   if (hdr->decoder != GCVAE_DECODER_CNN || !reorder) {
-    PetscCall(GenerateOrdered(model, A, extra, mode, eps, R));
+    PetscCall(GCVAEGenerateOrdered_Private(model, A, extra, mode, eps, GCVAEModelInfer, R));
     PetscFunctionReturn(0);
   }
   PetscCall(MatGetOrdering(A, MATORDERINGRCM, &rperm, &cperm));
   PetscCall(MatPermute(A, rperm, cperm, &Ap));
-  PetscCall(GenerateOrdered(model, Ap, extra, mode, eps, &Rp));
+  PetscCall(GCVAEGenerateOrdered_Private(model, Ap, extra, mode, eps, GCVAEModelInfer, &Rp));
   PetscCall(ISInvertPermutation(rperm, PETSC_DECIDE, &rinv));
   PetscCall(ISInvertPermutation(cperm, PETSC_DECIDE, &cinv));
   PetscCall(MatPermute(Rp, rinv, cinv, R));

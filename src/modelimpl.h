@@ -3,10 +3,10 @@
 #ifndef GCVAE_MODELIMPL_H
 #define GCVAE_MODELIMPL_H
 #include "inputimpl.h"
+#include "layoutimpl.h" /* MODEL_MAX_LAYERS, GraphDecoderLayout (shared with src/cuda/forward.c) */
 
-#define MODEL_MAX_LAYERS 16 /* gat_layers, cnn_layers */
-#define ENC_K            3  /* inverse encoder: 3x3 convolutions, stride 2, padding 1 */
-#define DEC_K            4  /* cnn decoder: 4x4 transposed convolutions, stride 2, padding 1 */
+#define ENC_K 3 /* inverse encoder: 3x3 convolutions, stride 2, padding 1 */
+#define DEC_K 4 /* cnn decoder: 4x4 transposed convolutions, stride 2, padding 1 */
 
 typedef struct {
   nnreal *ln_w, *ln_b; /* (d), (d) pre-norm */
@@ -121,22 +121,6 @@ struct _n_GCVAEModel {
   GCVAELatentMode  last_mode;
   PetscBool        have_forward;
 };
-
-/* Where the graph decoder's input row X_e (F values) holds each piece: edge state
-   (oe, d values; K > 0 only), hf_i (oi), hf_j (oj), mask features (om), z (oz). */
-typedef struct {
-  int F, oe, oi, oj, om, oz;
-} DecoderLayout;
-
-static inline DecoderLayout GraphDecoderLayout(const GCVAEModelHeader *h)
-{
-  const int     d = (int)h->hidden, k = (int)h->latent, MF = GCVAE_MASK_FEATURES;
-  DecoderLayout x;
-
-  if (h->edge_layers > 0) x = (DecoderLayout){3 * d + MF + k, 0, d, 2 * d, 3 * d, 3 * d + MF};
-  else x = (DecoderLayout){MF + 2 * d + k, -1, MF, MF + d, 0, MF + 2 * d}; /* K = 0: as before edge states */
-  return x;
-}
 
 /* side b of the cnn decoder's first image: b 2^L >= cnn_n */
 static inline int DecoderBase(const GCVAEModelHeader *h)

@@ -5,8 +5,8 @@
    Only the last layer's activations are kept (no backward). */
 #include "cudaimpl.h"
 #include "../inputimpl.h"
-
-#define MAX_LAYERS 16 /* as MODEL_MAX_LAYERS in src/model.c (its CheckHeader bounds gat_layers) */
+#include "../layoutimpl.h"   /* the CPU model's MODEL_MAX_LAYERS and GraphDecoderLayout */
+#include "../generateimpl.h" /* the pipeline around the forward, shared with GCVAEGenerate */
 
 /* Device pointers to the tensors (into one upload of the model's parameter buffer), named
    as src/model.c's TensorTable names them. */
@@ -14,28 +14,12 @@ typedef struct {
   const float *in_w, *in_b, *lnf_w, *lnf_b, *ein_w, *ein_b, *elnf_w, *elnf_b;
   struct {
     const float *ln_w, *ln_b, *ws, *wt, *we, *a, *b;
-  } gat[MAX_LAYERS];
+  } gat[MODEL_MAX_LAYERS];
   struct {
     const float *lnn_w, *lnn_b, *lne_w, *lne_b, *w1, *b1, *w2, *b2, *lna_w, *lna_b, *wa, *ba;
-  } edge[MAX_LAYERS];
+  } edge[MODEL_MAX_LAYERS];
   const float *dec_w[3], *dec_b[3];
 } DevTensors;
-
-/* Where the decoder's input row holds each piece: GraphDecoderLayout() of src/model.c
-   (checked against the size of dec.l1.w below, and by the whole-forward test). */
-typedef struct {
-  int F, oe, oi, oj, om, oz;
-} Layout;
-
-static Layout DecoderLayout(const GCVAEModelHeader *h)
-{
-  const int d = (int)h->hidden, k = (int)h->latent, MF = GCVAE_MASK_FEATURES;
-  Layout    x;
-
-  if (h->edge_layers > 0) x = (Layout){3 * d + MF + k, 0, d, 2 * d, 3 * d, 3 * d + MF};
-  else x = (Layout){MF + 2 * d + k, -1, MF, MF + d, 0, MF + 2 * d};
-  return x;
-}
 
 /* the device address of tensor `name`, and (size may be NULL) its number of values */
 static PetscErrorCode Find(const NNParamBuffer *buf, const float *dparams, const char name[], const float **p, size_t *size)
@@ -104,7 +88,7 @@ static PetscErrorCode PointTensors(const GCVAEModelHeader *h, const NNParamBuffe
     PetscCall(Find(buf, dp, "enc.edge.lnf.b", &t->elnf_b, NULL));
   }
   PetscCall(Find(buf, dp, "dec.l1.w", &t->dec_w[0], &size));
-  PetscCheck(size == (size_t)h->decoder_hidden * DecoderLayout(h).F, PETSC_COMM_SELF, PETSC_ERR_PLIB, "GCVAECudaModelForward: dec.l1.w has %zu values, the device decoder layout expects %" PetscInt_FMT " x %d (src/model.c's GraphDecoderLayout changed?)", size, h->decoder_hidden, DecoderLayout(h).F);
+  PetscCheck(size == (size_t)h->decoder_hidden * GraphDecoderLayout(h).F, PETSC_COMM_SELF, PETSC_ERR_PLIB, "GCVAECudaModelForward: dec.l1.w has %zu values, the decoder layout expects %" PetscInt_FMT " x %d", size, h->decoder_hidden, GraphDecoderLayout(h).F);
   PetscCall(Find(buf, dp, "dec.l1.b", &t->dec_b[0], NULL));
   PetscCall(Find(buf, dp, "dec.l2.w", &t->dec_w[1], NULL));
   PetscCall(Find(buf, dp, "dec.l2.b", &t->dec_b[1], NULL));
@@ -150,7 +134,7 @@ static PetscErrorCode CarveDevice(int np, const Piece p[], size_t elsize, void *
 static PetscErrorCode WorkCreate(const GCVAEModelHeader *h, GCVAEInput in, const nnreal z[], DevWork *w)
 {
   const size_t n = in->n, nnz = in->nnz, mn = in->mnnz, d = h->hidden, H = h->heads, dh = h->decoder_hidden, K = h->edge_layers;
-  const size_t F = (size_t)DecoderLayout(h).F, EF = 3 * d + GCVAE_MASK_FEATURES;
+  const size_t F = (size_t)GraphDecoderLayout(h).F, EF = 3 * d + GCVAE_MASK_FEATURES;
   int         *erow, *mrowptr;
 
   PetscFunctionBegin;
@@ -238,7 +222,7 @@ PetscErrorCode GCVAECudaModelForward(GCVAEModel model, GCVAEInput in, GCVAELaten
   DevTensors        t;
   DevWork           w;
   float            *dparams, *z;
-  Layout            x;
+  DecoderLayout     x;
   int               n, mn, d, H, D, G, K, dh, k;
 
   PetscFunctionBegin;
@@ -249,7 +233,7 @@ PetscErrorCode GCVAECudaModelForward(GCVAEModel model, GCVAEInput in, GCVAELaten
   PetscCheck(mode == GCVAE_LATENT_MEAN || mode == GCVAE_LATENT_SAMPLE, PETSC_COMM_SELF, PETSC_ERR_SUP, "GCVAECudaModelForward is inference: latent mode mean or sample (training on CUDA is not implemented)");
   PetscCheck(mode == GCVAE_LATENT_MEAN || eps, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "GCVAECudaModelForward: latent mode sample needs eps (%" PetscInt_FMT " values)", h->latent);
   PetscCheck(sizeof(PetscInt) == sizeof(int), PETSC_COMM_SELF, PETSC_ERR_SUP, "the CUDA backend needs PETSc with 32-bit indices");
-  PetscCheck(h->gat_layers <= MAX_LAYERS, PETSC_COMM_SELF, PETSC_ERR_SUP, "GCVAECudaModelForward: %" PetscInt_FMT " GATv2 layers, at most %d", h->gat_layers, MAX_LAYERS);
+  PetscCheck(h->gat_layers <= MODEL_MAX_LAYERS, PETSC_COMM_SELF, PETSC_ERR_SUP, "GCVAECudaModelForward: %" PetscInt_FMT " GATv2 layers, at most %d", h->gat_layers, MODEL_MAX_LAYERS);
   PetscCall(GCVAECudaCheckDevice(PETSC_COMM_SELF));
   n  = (int)in->n;
   mn = (int)in->mnnz;
@@ -260,7 +244,7 @@ PetscErrorCode GCVAECudaModelForward(GCVAEModel model, GCVAEInput in, GCVAELaten
   K  = (int)h->edge_layers;
   dh = (int)h->decoder_hidden;
   k  = (int)h->latent;
-  x  = DecoderLayout(h);
+  x  = GraphDecoderLayout(h);
 
   PetscCall(PetscCalloc1(k, &z)); /* MEAN: z = 0; SAMPLE: z = eps */
   if (mode == GCVAE_LATENT_SAMPLE) PetscCall(PetscArraycpy(z, eps, k));
@@ -309,31 +293,17 @@ PetscErrorCode GCVAECudaModelForward(GCVAEModel model, GCVAEInput in, GCVAELaten
   PetscFunctionReturn(0);
 }
 
-/* GenerateOrdered of src/generate.c with the network on the device */
+/* GCVAEGenerate's pipeline (src/generate.c: scaling, mask, input features, R) with the
+   network on the device */
 PetscErrorCode GCVAECudaGenerate(GCVAEModel model, Mat A, PetscReal extra, GCVAELatentMode mode, const nnreal eps[], Mat *R)
 {
-  Mat               At, M;
-  Vec               dv;
-  GCVAEInput        in;
-  PetscInt          n, mnnz;
-  nnreal           *r;
   GCVAEModelHeader *hdr;
 
   PetscFunctionBegin;
   PetscCall(GCVAEModelGetHeader(model, &hdr));
+  /* before any host work: without a device, or for a cnn decoder, fail at once */
   PetscCheck(hdr->decoder == GCVAE_DECODER_GRAPH, PETSC_COMM_SELF, PETSC_ERR_SUP, "generation on CUDA is implemented for graph-decoder models; this model has a cnn decoder: use -pc_gcvae_device cpu");
   PetscCall(GCVAECudaCheckDevice(PETSC_COMM_SELF));
-  PetscCall(GCVAEScale(A, &At, &dv));
-  PetscCall(GCVAEMaskBuild(At, extra >= 0 ? extra : hdr->mask_extra, &M));
-  PetscCall(GCVAEInputCreate(At, M, &in));
-  PetscCall(GCVAEInputGetSizes(in, &n, &mnnz));
-  PetscCall(PetscMalloc1(mnnz, &r));
-  PetscCall(GCVAECudaModelForward(model, in, mode, eps, r));
-  PetscCall(GCVAEFactorFromValues(M, r, dv, R));
-  PetscCall(PetscFree(r));
-  PetscCall(GCVAEInputDestroy(&in));
-  PetscCall(MatDestroy(&M));
-  PetscCall(MatDestroy(&At));
-  PetscCall(VecDestroy(&dv));
+  PetscCall(GCVAEGenerateOrdered_Private(model, A, extra, mode, eps, GCVAECudaModelForward, R));
   PetscFunctionReturn(0);
 }

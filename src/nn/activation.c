@@ -1,4 +1,4 @@
-/* Elementwise activations: ReLU, LeakyReLU, GELU (tanh form). */
+/* Elementwise activations: ReLU, GELU (tanh form). */
 #include "nnimpl.h"
 
 void nn_relu_forward(nnreal *out, const nnreal *inp, size_t N)
@@ -10,16 +10,6 @@ void nn_relu_backward(nnreal *dinp, const nnreal *dout, const nnreal *inp, size_
 {
   for (size_t i = 0; i < N; i++)
     if (inp[i] > 0) dinp[i] += dout[i];
-}
-
-void nn_leakyrelu_forward(nnreal *out, const nnreal *inp, size_t N, nnreal slope)
-{
-  for (size_t i = 0; i < N; i++) out[i] = inp[i] > 0 ? inp[i] : slope * inp[i];
-}
-
-void nn_leakyrelu_backward(nnreal *dinp, const nnreal *dout, const nnreal *inp, size_t N, nnreal slope)
-{
-  for (size_t i = 0; i < N; i++) dinp[i] += inp[i] > 0 ? dout[i] : slope * dout[i];
 }
 
 #define GELU_SCALE ((nnreal)0.7978845608028654) /* sqrt(2/pi) */

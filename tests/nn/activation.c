@@ -1,10 +1,9 @@
-/* Gradient checks of ReLU, LeakyReLU and GELU (inputs kept away from the kinks at 0). */
+/* Gradient checks of ReLU and GELU (inputs kept away from the kink at 0). */
 #include <petscsys.h>
 #include "gradcheck.h"
 
-enum { RELU, LEAKY, GELU };
-#define N     64
-#define SLOPE 0.1
+enum { RELU, GELU };
+#define N 64
 
 typedef struct {
   int    kind;
@@ -15,7 +14,6 @@ static void forward(Ctx *c)
 {
   switch (c->kind) {
   case RELU: nn_relu_forward(c->out, c->inp, N); break;
-  case LEAKY: nn_leakyrelu_forward(c->out, c->inp, N, (nnreal)SLOPE); break;
   default: nn_gelu_forward(c->out, c->inp, N);
   }
 }
@@ -29,7 +27,7 @@ static double loss(void *ctx)
 
 int main(int argc, char **argv)
 {
-  static const char *names[] = {"relu", "leakyrelu", "gelu"};
+  static const char *names[] = {"relu", "gelu"};
   Ctx                c;
   nnreal             dinp[N];
 
@@ -46,7 +44,6 @@ int main(int argc, char **argv)
     forward(&c);
     switch (c.kind) {
     case RELU: nn_relu_backward(dinp, c.dout, c.inp, N); break;
-    case LEAKY: nn_leakyrelu_backward(dinp, c.dout, c.inp, N, (nnreal)SLOPE); break;
     default: nn_gelu_backward(dinp, c.dout, c.inp, N);
     }
     gc_check("inp", c.inp, N, dinp, loss, &c);

@@ -66,8 +66,6 @@ static PetscErrorCode dense_layers(void)
   for (int i = 0; i < NA; i++) x[i] = (nnreal)gc_uniform(-3, 3);
   nn_relu_forward(act, x, NA);
   PetscCall(emit("relu", act, NA));
-  nn_leakyrelu_forward(act, x, NA, (nnreal)0.2);
-  PetscCall(emit("leakyrelu", act, NA));
   nn_gelu_forward(act, x, NA);
   PetscCall(emit("gelu", act, NA));
   nn_layernorm_forward(ln, mean, rstd, x, W, b, B, C); /* first rows of W, b as gain, bias */
@@ -121,16 +119,15 @@ static PetscErrorCode graph_layers(void)
 static PetscErrorCode image_layers(void)
 {
   enum { B = 2, C = 3, HW = 9, OC = 4, K = 3, S = 2, P = 1 };
-  const int OHW = nn_conv2d_out_size(HW, K, S, P), THW = nn_convt2d_out_size(OHW, K, S, P, 0), PHW = (HW - 2) / 2 + 1;
-  nnreal   *x, *w, *b, *dy, *y, *xt, *dx, *dw, *pool;
-  int      *argmax;
+  const int OHW = nn_conv2d_out_size(HW, K, S, P), THW = nn_convt2d_out_size(OHW, K, S, P, 0);
+  nnreal   *x, *w, *b, *dy, *y, *xt, *dx, *dw;
 
   PetscFunctionBeginUser;
   RAND(x, B * C * HW * HW, -1, 1);
   RAND(w, OC * C * K * K, -1, 1);
   RAND(b, OC, -1, 1);
   RAND(dy, B * OC * OHW * OHW, -1, 1);
-  PetscCall(PetscCalloc6(B * OC * OHW * OHW, &y, B * C * THW * THW, &xt, B * C * HW * HW, &dx, OC * C * K * K, &dw, B * C * PHW * PHW, &pool, B * C * PHW * PHW, &argmax));
+  PetscCall(PetscCalloc4(B * OC * OHW * OHW, &y, B * C * THW * THW, &xt, B * C * HW * HW, &dx, OC * C * K * K, &dw));
   PetscCall(nn_conv2d_forward(y, x, w, b, B, C, HW, HW, OC, K, S, P));
   PetscCall(emit("conv2d", y, B * OC * OHW * OHW));
   PetscCall(nn_conv2d_backward(dx, dw, NULL, dy, x, w, B, C, HW, HW, OC, K, S, P));
@@ -138,15 +135,11 @@ static PetscErrorCode image_layers(void)
   PetscCall(emit("conv2d dweight", dw, OC * C * K * K));
   PetscCall(nn_convt2d_forward(xt, y, w, NULL, B, OC, OHW, OHW, C, K, S, P, 0));
   PetscCall(emit("convt2d", xt, B * C * THW * THW));
-  nn_avgpool2d_forward(pool, x, B, C, HW, HW, 2, 2);
-  PetscCall(emit("avgpool2d", pool, B * C * PHW * PHW));
-  nn_maxpool2d_forward(pool, argmax, x, B, C, HW, HW, 2, 2);
-  PetscCall(emit("maxpool2d", pool, B * C * PHW * PHW));
   PetscCall(PetscFree(x));
   PetscCall(PetscFree(w));
   PetscCall(PetscFree(b));
   PetscCall(PetscFree(dy));
-  PetscCall(PetscFree6(y, xt, dx, dw, pool, argmax));
+  PetscCall(PetscFree4(y, xt, dx, dw));
   PetscFunctionReturn(0);
 }
 
