@@ -108,26 +108,45 @@ int main(int argc, char **argv)
   test:
     suffix: jacobi
     args: -pc_type jacobi
+    # CG counts move with rounding: R comes from a float32 network whose BLAS kernels differ per CPU
+    # (its entries move by ~1e-6 of max|r|), so each count is a band of +-1..2 (tutorials/itsband.sh)
+    filter: bash tutorials/itsband.sh 36 40
 
   test:
     suffix: gcvae
     args: -dll_append lib/libpcgcvae.so -pc_type gcvae -pc_gcvae_model models/poisson.bin
+    # CG counts move with rounding: R comes from a float32 network whose BLAS kernels differ per CPU
+    # (its entries move by ~1e-6 of max|r|), so each count is a band of +-1..2 (tutorials/itsband.sh)
+    filter: bash tutorials/itsband.sh 18 20
 
   test:
     suffix: fsai
     args: -dll_append lib/libgcvae.so -pc_type fsai
+    # CG counts move with rounding: R comes from a float32 network whose BLAS kernels differ per CPU
+    # (its entries move by ~1e-6 of max|r|), so each count is a band of +-1..2 (tutorials/itsband.sh)
+    filter: bash tutorials/itsband.sh 19 21
 
   test:
     suffix: gcvae_cnn
     args: -dll_append lib/libpcgcvae.so -pc_type gcvae -pc_gcvae_model models/poisson_cnn_433.bin
+    # CG counts move with rounding: R comes from a float32 network whose BLAS kernels differ per CPU
+    # (its entries move by ~1e-6 of max|r|), so each count is a band of +-1..2 (tutorials/itsband.sh)
+    filter: bash tutorials/itsband.sh 18 20
 
   test:
     suffix: gcvae_large
     args: -mesh meshes/square_1781.msh -dll_append lib/libpcgcvae.so -pc_type gcvae -pc_gcvae_model models/poisson.bin
+    # CG counts move with rounding: R comes from a float32 network whose BLAS kernels differ per CPU
+    # (its entries move by ~1e-6 of max|r|), so each count is a band of +-1..2 (tutorials/itsband.sh)
+    filter: bash tutorials/itsband.sh 35 39
 
   test:
     suffix: gcvae_np2
     nsize: 2
     args: -dll_append lib/libpcgcvae.so -pc_type gcvae -pc_gcvae_model models/poisson.bin
+    # CG counts move with rounding: R comes from a float32 network whose BLAS kernels differ per CPU
+    # (its entries move by ~1e-6 of max|r|), so each count is a band of +-1..2 (tutorials/itsband.sh)
+    filter: bash tutorials/itsband.sh 18 20
 
 TEST*/
+
