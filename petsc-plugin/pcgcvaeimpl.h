@@ -35,6 +35,8 @@ typedef struct {
    of a structurally nonsymmetric one (Dirichlet rows without eliminated columns). */
 #define PC_GCVAE_SYMMETRY_TOL 1e-8
 
+/* pcgcvaegenerate.c: R for A (A's layout) from the network; sets gc->probe and gc->probe_jacobi */
+PETSC_INTERN PetscErrorCode PCGCVAEGenerate_Private(PC, Mat A, Mat *R);
 PETSC_INTERN PetscErrorCode PCApply_GCVAE(PC, Vec, Vec);
 PETSC_INTERN PetscErrorCode PCApplySymmetricLeft_GCVAE(PC, Vec, Vec);
 PETSC_INTERN PetscErrorCode PCApplySymmetricRight_GCVAE(PC, Vec, Vec);
