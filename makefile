@@ -8,6 +8,7 @@
 #   make meshes regenerate meshes/*.msh from meshes/unit_square.geo with gmsh
 #   make study  the paper's Figures 3-5: tables and plots -> tutorials/results/ (about an hour;
 #               STUDY_QUICK=1: a smoke version in data/study_quick/)
+#   make CFLAGS=...  appended to the compile and link lines (PETSc's way), so it can override -O3
 PETSC_DIR ?= /usr/lib/petsc
 PETSC_ARCH ?=
 # '-include' so that 'make deps' works on a machine without PETSc yet.
@@ -20,7 +21,18 @@ BINDIR   := bin
 # -ffp-contract=off: no FMA contraction anywhere, so the AVX-512/AVX2 clones of the layers
 # (src/nn/nnimpl.h) round like the SSE2 code and results do not depend on the CPU.
 CFLAGS_GCVAE := -std=gnu11 -O3 -ffp-contract=off -g -fPIC -Wall -Wextra -Wno-unused-parameter -Iinclude $(PETSC_CC_INCLUDES)
+# Compile and link lines in PETSc's order (conf/variables: PETSC_COMPILE_SINGLE, CLINKER):
+#   PCC_FLAGS   PETSc's configure-time flags (e.g. -fPIC, -march, sanitizers); make PCC_FLAGS=...
+#               replaces them, as in PETSc
+#   CFLAGS_GCVAE the project's flags above, after PETSc's: -O3 overrides PETSc's -O level
+#   CFLAGS, CPPFLAGS  the user's, last, so they win: make CFLAGS=-O1 builds at -O1
+# (src/*/*.mk compile and link with the same variables.)
+GCVAE_CC   = $(PCC) $(PCC_FLAGS) $(CFLAGS_GCVAE) $(CFLAGS) $(CPPFLAGS)
+GCVAE_LINK = $(PCC_LINKER) $(PCC_LINKER_FLAGS) $(CFLAGS) $(LDFLAGS)
+# The programs (tools, tests, tutorials) find lib/*.so in this build tree. The libraries find each
+# other with $ORIGIN (the directory they are in), so they work from 'make install' too.
 LDRPATH  := -Wl,-rpath,$(TOP)/$(LIBDIR)
+LIBRPATH := -Wl,-rpath,'$$ORIGIN'
 LIBS_GCVAE := $(PETSC_LIB) -lz -lm
 
 # The core library: everything under src/ (network, loss, model I/O, dataset I/O, FSAI).
@@ -63,16 +75,16 @@ $(OBJDIR)/src/nn/%.o $(OBJDIR)/dbl/src/nn/%.o: CFLAGS_GCVAE += -fno-trapping-mat
 
 $(OBJDIR)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(PCC) $(CFLAGS_GCVAE) -c $< -o $@
+	$(GCVAE_CC) -c $< -o $@
 
 $(LIBDIR)/libgcvae.so: $(CORE_OBJ)
 	@mkdir -p $(LIBDIR)
-	$(PCC_LINKER) -shared -o $@ $^ $(LIBS_GCVAE)
+	$(GCVAE_LINK) -shared -o $@ $^ $(LIBS_GCVAE)
 
 # The PC plugin: any PETSc program loads it with -dll_append lib/libpcgcvae.so
 PLUGIN_OBJ := $(patsubst %.c,$(OBJDIR)/%.o,$(wildcard petsc-plugin/*.c))
 $(LIBDIR)/libpcgcvae.so: $(PLUGIN_OBJ) $(LIBDIR)/libgcvae.so
-	$(PCC_LINKER) -shared -o $@ $(PLUGIN_OBJ) -L$(LIBDIR) -lgcvae $(LDRPATH) $(LIBS_GCVAE)
+	$(GCVAE_LINK) -shared -o $@ $(PLUGIN_OBJ) -L$(LIBDIR) -lgcvae $(LIBRPATH) $(LIBS_GCVAE)
 
 $(LIBDIR)/libgcvaetrain.a: $(TRAIN_OBJ)
 	@mkdir -p $(LIBDIR)
@@ -80,17 +92,17 @@ $(LIBDIR)/libgcvaetrain.a: $(TRAIN_OBJ)
 
 $(BINDIR)/gcvae-%: $(OBJDIR)/training/%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so
 	@mkdir -p $(BINDIR)
-	$(PCC_LINKER) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE)
+	$(GCVAE_LINK) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE)
 
 tutorials/ex%: $(OBJDIR)/tutorials/ex%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so
-	$(PCC_LINKER) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lgcvae $(LDRPATH) $(LIBS_GCVAE)
+	$(GCVAE_LINK) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lgcvae $(LDRPATH) $(LIBS_GCVAE)
 
 $(BENCH_BIN): $(OBJDIR)/tutorials/bench.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so
-	$(PCC_LINKER) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE)
+	$(GCVAE_LINK) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE)
 
 tests/bin/%: $(OBJDIR)/tests/%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so
 	@mkdir -p tests/bin
-	$(PCC_LINKER) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE)
+	$(GCVAE_LINK) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE)
 
 # Debian packages; installed only when one is missing (apt needs root).
 DEB_PKGS := petsc-dev libpetsc3.18-dev-examples openmpi-bin libhdf5-openmpi-dev zlib1g-dev libopenblas-dev gmsh python3-matplotlib valgrind make gcc
