@@ -1,5 +1,5 @@
 # PCGCVAE: learned sparse approximate inverse preconditioners for PETSc.
-#   make deps   install the Debian packages the project needs (when missing)
+#   make deps   install the Debian packages the project needs (when missing; Debian's PETSc only)
 #   make        build lib/libgcvae.so, lib/libpcgcvae.so and the tools in bin/
 #   make run    deps + build + the main job on the shipped data
 #   make test   deps + build + the test suite (last line: "N passed, N failed")
@@ -104,15 +104,25 @@ tests/bin/%: $(OBJDIR)/tests/%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so
 	@mkdir -p tests/bin
 	$(GCVAE_LINK) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE)
 
-# Debian packages; installed only when one is missing (apt needs root).
-DEB_PKGS := petsc-dev libpetsc3.18-dev-examples openmpi-bin libhdf5-openmpi-dev zlib1g-dev libopenblas-dev gmsh python3-matplotlib valgrind make gcc
+# Debian packages; installed only when one is missing (apt needs root), and only for Debian's
+# PETSc: PETSC_DIR /usr/lib/petsc (the default, which may not exist yet on a fresh machine) or
+# under /usr/lib/petscdir. With another PETSC_DIR, deps installs nothing (that PETSc is the user's;
+# apt-get would install a second one) and lists what the tests would still need.
+# python3-petsc4py: tutorials/ex4.py (Debian's petsc4py is built against Debian's PETSc).
+DEB_PKGS := petsc-dev libpetsc3.18-dev-examples openmpi-bin libhdf5-openmpi-dev zlib1g-dev libopenblas-dev gmsh python3-matplotlib python3-petsc4py valgrind make gcc
+DEBIAN_PETSC := $(if $(filter /usr/lib/petsc /usr/lib/petsc/ /usr/lib/petscdir/%,$(PETSC_DIR)),1)
 deps:
 	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
+	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \
+	elif [ -z "$(DEBIAN_PETSC)" ]; then \
+	  echo "deps: PETSC_DIR=$(PETSC_DIR) is not Debian's PETSc: installing nothing (not even the other Debian packages)"; \
+	  echo "deps: the tests and tutorials also use:$$missing (Debian names; install them yourself if needed)"; \
+	else \
+	  command -v apt-get >/dev/null || { echo "deps: missing$$missing, and no apt-get (not Debian?): install them, or set PETSC_DIR to your PETSc"; exit 1; }; \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
-	else echo "deps: all Debian packages present"; fi
+	fi
 
 # The main job: tutorials/ex1 with the shipped model beside jacobi, icc, ilu, fsai at two sizes,
 # then the full comparison (every baseline, the model, and its per-matrix optimum) on a small
