@@ -8,6 +8,8 @@
 #   make meshes regenerate meshes/*.msh from meshes/unit_square.geo with gmsh
 #   make study  the paper's Figures 3-5: tables and plots -> tutorials/results/ (about an hour;
 #               STUDY_QUICK=1: a smoke version in data/study_quick/)
+#   make install PREFIX=/usr/local [DESTDIR=]  libraries, headers, models, lib/pkgconfig/pcgcvae.pc
+#   make uninstall PREFIX=...                  removes them
 #   make CFLAGS=...  appended to the compile and link lines (PETSc's way), so it can override -O3
 PETSC_DIR ?= /usr/lib/petsc
 PETSC_ARCH ?=
@@ -62,7 +64,7 @@ MESH_H   := 0.2:24 0.14:66 0.1:102 0.067:243 0.05:433 0.034:1005 0.025:1781
 # keep objects make would otherwise treat as intermediate (and rebuild every time)
 .SECONDARY:
 
-.PHONY: all deps run test models meshes study clean check-petsc bench
+.PHONY: all deps run test models meshes study clean check-petsc bench install uninstall
 all: check-petsc $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so $(TOOLS) $(TEST_BIN) $(TUTORIALS) $(BENCH_BIN)
 
 check-petsc:
@@ -169,6 +171,39 @@ PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
 STUDY_FLAGS ?=
 study: all
 	$(PYTHON) tutorials/study/study.py $(if $(STUDY_QUICK),--quick) $(STUDY_FLAGS)
+
+# ---- make install [PREFIX=/usr/local] [DESTDIR=]: what a program needs to use the PCs, outside
+# this tree. The libraries find each other by $ORIGIN (LIBRPATH), so nothing installed refers to
+# the build tree (tests/install.sh checks it); lib/libgcvae.so loads the CUDA backend from its own
+# directory (src/cuda/dispatch.c), so lib/libgcvae_cuda.so is installed beside it when built.
+# All of include/*.h is the libraries' API (they include only each other and PETSc's headers).
+PREFIX  ?= /usr/local
+DESTDIR ?=
+# pkg-config needs a Version; there is no release yet
+VERSION ?= 0.1
+INSTALL_LIBS    := $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so $(if $(filter 1,$(CUDA)),$(CUDA_LIB))
+INSTALL_HEADERS := $(wildcard include/*.h)
+INSTALL_MODELS  := $(wildcard models/*.bin) models/README.md
+IPREFIX         := $(abspath $(PREFIX))
+IDIR             = $(DESTDIR)$(IPREFIX)
+# (pcgcvae.pc.in names it too)
+MODELDIR        := share/pcgcvae/models
+install: check-petsc $(INSTALL_LIBS)
+	install -d $(IDIR)/lib/pkgconfig $(IDIR)/include $(IDIR)/$(MODELDIR)
+	install -m 755 $(INSTALL_LIBS) $(IDIR)/lib/
+	@# a CPU-only build installed over a CUDA one: the old backend would be loaded, and stale
+	$(if $(filter 1,$(CUDA)),,rm -f $(IDIR)/lib/libgcvae_cuda.so)
+	install -m 644 $(INSTALL_HEADERS) $(IDIR)/include/
+	install -m 644 $(INSTALL_MODELS) $(IDIR)/$(MODELDIR)/
+	@# pcgcvae.pc.in with this PREFIX (without DESTDIR: where the files will be used from)
+	sed -e 's|@PREFIX@|$(IPREFIX)|g' -e 's|@PETSC_DIR@|$(PETSC_DIR)|g' -e 's|@VERSION@|$(VERSION)|g' pcgcvae.pc.in > $(IDIR)/lib/pkgconfig/pcgcvae.pc
+	@echo "installed in $(IDIR): $(notdir $(INSTALL_LIBS)) in lib/, include/*.h, $(MODELDIR)/, lib/pkgconfig/pcgcvae.pc"
+
+uninstall:
+	rm -f $(addprefix $(IDIR)/lib/,libgcvae.so libpcgcvae.so libgcvae_cuda.so pkgconfig/pcgcvae.pc) \
+	  $(addprefix $(IDIR)/include/,$(notdir $(INSTALL_HEADERS))) $(addprefix $(IDIR)/$(MODELDIR)/,$(notdir $(INSTALL_MODELS)))
+	@# only the directories this made, and only when empty (a user's own models stay)
+	rmdir $(IDIR)/$(MODELDIR) $(IDIR)/share/pcgcvae 2>/dev/null || true
 
 meshes:
 	@for p in $(MESH_H); do h=$${p%%:*}; n=$${p##*:}; \
