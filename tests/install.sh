@@ -9,6 +9,8 @@
 #     and the build tree is on no path), loads libgcvae.so and libpcgcvae.so (and the CUDA backend,
 #     when built) from the moved prefix and nothing from the build tree, and CG with PCGCVAE and the
 #     installed models/poisson.bin converges in < 0.8 x Jacobi's iterations (1 and 2 processes);
+#   - tutorials/ex4.py (petsc4py) passes with the installed plugin and model, loading nothing
+#     from the build tree;
 #   - make install DESTDIR=... writes under DESTDIR with the .pc naming PREFIX, and make uninstall
 #     removes every file it installed.
 set -u
@@ -77,6 +79,19 @@ else grep -q 'cuda backend: compiled 0 .*built without CUDA=1' "$tmp/np1.txt" ||
 $MPIEXEC -x LD_LIBRARY_PATH -n 2 ./ex_pkgconfig -model "$prefix/share/pcgcvae/models/poisson.bin" < /dev/null > "$tmp/np2.txt" 2>&1; rc=$?
 sed 's/^/np 2: /' "$tmp/np2.txt"
 [ $rc -eq 0 ] && grep -q '^PASS' "$tmp/np2.txt" || fail "the program on 2 processes (rc $rc)"
+
+# petsc4py with the installed plugin (-dll_append by path, as tutorials/ex4.py does)
+py=/usr/bin/python3
+if $py -c 'import petsc4py' 2> /dev/null; then
+  LD_DEBUG=libs LD_DEBUG_OUTPUT="$tmp/ldpy" $py "$TOP/tutorials/ex4.py" -m 32 -plugin "$prefix/lib/libpcgcvae.so" \
+    -pc_gcvae_model "$prefix/share/pcgcvae/models/poisson.bin" > "$tmp/py.txt" 2>&1; rc=$?
+  sed 's/^/petsc4py: /' "$tmp/py.txt"
+  [ $rc -eq 0 ] || fail "tutorials/ex4.py with the installed plugin (rc $rc)"
+  cat "$tmp"/ldpy.* | sed -n 's/.*calling init: //p' | grep -F "$TOP/" && fail "petsc4py: objects loaded from the build tree (above)"
+  cat "$tmp"/ldpy.* | grep -q "calling init: $prefix/lib/libpcgcvae.so" || fail "petsc4py: libpcgcvae.so not loaded from $prefix/lib"
+else
+  echo "petsc4py part not run: $py has no petsc4py (Debian: python3-petsc4py, make deps)"
+fi
 cd "$TOP"
 
 # DESTDIR (packagers): files under DESTDIR, the .pc names PREFIX; uninstall removes them all
