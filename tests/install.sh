@@ -74,7 +74,7 @@ for l in $libs; do
 done
 echo "loaded from the moved prefix: $libs; nothing from $TOP"
 if [ $cuda = 1 ]; then grep -q 'cuda backend: compiled 1' "$tmp/np1.txt" || fail "the installed libgcvae.so did not find the CUDA backend beside it"
-else grep -q 'cuda backend: compiled 0 .*built without CUDA=1' "$tmp/np1.txt" || fail "without the backend, GCVAECudaAvailable should say 'built without CUDA=1'"; fi
+else grep -q 'cuda backend: compiled 0,.*built without CUDA=1' "$tmp/np1.txt" || fail "without the backend, GCVAECudaAvailable should say 'built without CUDA=1'"; fi
 
 $MPIEXEC -x LD_LIBRARY_PATH -n 2 ./ex_pkgconfig -model "$prefix/share/pcgcvae/models/poisson.bin" < /dev/null > "$tmp/np2.txt" 2>&1; rc=$?
 sed 's/^/np 2: /' "$tmp/np2.txt"
