@@ -198,6 +198,7 @@ install: check-petsc $(INSTALL_LIBS)
 	@# pcgcvae.pc.in with this PREFIX (without DESTDIR: where the files will be used from)
 	sed -e 's|@PREFIX@|$(IPREFIX)|g' -e 's|@PETSC_DIR@|$(PETSC_DIR)|g' -e 's|@VERSION@|$(VERSION)|g' pcgcvae.pc.in > $(IDIR)/lib/pkgconfig/pcgcvae.pc
 	@echo "installed in $(IDIR): $(notdir $(INSTALL_LIBS)) in lib/, include/*.h, $(MODELDIR)/, lib/pkgconfig/pcgcvae.pc"
+	@echo "(programs find lib/ through ldconfig (as root, for /usr/local/lib), LD_LIBRARY_PATH or -Wl,-rpath)"
 
 uninstall:
 	rm -f $(addprefix $(IDIR)/lib/,libgcvae.so libpcgcvae.so libgcvae_cuda.so pkgconfig/pcgcvae.pc) \
