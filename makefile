@@ -1,5 +1,5 @@
 # PCGCVAE: learned sparse approximate inverse preconditioners for PETSc.
-#   make deps   install the Debian packages the project needs (when missing)
+#   make deps   install the Debian packages the project needs (when missing; Debian's PETSc only)
 #   make        build lib/libgcvae.so, lib/libpcgcvae.so and the tools in bin/
 #   make run    deps + build + the main job on the shipped data
 #   make test   deps + build + the test suite (last line: "N passed, N failed")
@@ -8,6 +8,9 @@
 #   make meshes regenerate meshes/*.msh from meshes/unit_square.geo with gmsh
 #   make study  the paper's Figures 3-5: tables and plots -> tutorials/results/ (about an hour;
 #               STUDY_QUICK=1: a smoke version in data/study_quick/)
+#   make install PREFIX=/usr/local [DESTDIR=]  libraries, headers, models, lib/pkgconfig/pcgcvae.pc
+#   make uninstall PREFIX=...                  removes them
+#   make CFLAGS=...  appended to the compile and link lines (PETSc's way), so it can override -O3
 PETSC_DIR ?= /usr/lib/petsc
 PETSC_ARCH ?=
 # '-include' so that 'make deps' works on a machine without PETSc yet.
@@ -20,7 +23,18 @@ BINDIR   := bin
 # -ffp-contract=off: no FMA contraction anywhere, so the AVX-512/AVX2 clones of the layers
 # (src/nn/nnimpl.h) round like the SSE2 code and results do not depend on the CPU.
 CFLAGS_GCVAE := -std=gnu11 -O3 -ffp-contract=off -g -fPIC -Wall -Wextra -Wno-unused-parameter -Iinclude $(PETSC_CC_INCLUDES)
+# Compile and link lines in PETSc's order (conf/variables: PETSC_COMPILE_SINGLE, CLINKER):
+#   PCC_FLAGS   PETSc's configure-time flags (e.g. -fPIC, -march, sanitizers); make PCC_FLAGS=...
+#               replaces them, as in PETSc
+#   CFLAGS_GCVAE the project's flags above, after PETSc's: -O3 overrides PETSc's -O level
+#   CFLAGS, CPPFLAGS  the user's, last, so they win: make CFLAGS=-O1 builds at -O1
+# (src/*/*.mk compile and link with the same variables.)
+GCVAE_CC   = $(PCC) $(PCC_FLAGS) $(CFLAGS_GCVAE) $(CFLAGS) $(CPPFLAGS)
+GCVAE_LINK = $(PCC_LINKER) $(PCC_LINKER_FLAGS) $(CFLAGS) $(LDFLAGS)
+# The programs (tools, tests, tutorials) find lib/*.so in this build tree. The libraries find each
+# other with $ORIGIN (the directory they are in), so they work from 'make install' too.
 LDRPATH  := -Wl,-rpath,$(TOP)/$(LIBDIR)
+LIBRPATH := -Wl,-rpath,'$$ORIGIN'
 LIBS_GCVAE := $(PETSC_LIB) -lz -lm
 
 # The core library: everything under src/ (network, loss, model I/O, dataset I/O, FSAI).
@@ -50,7 +64,7 @@ MESH_H   := 0.2:24 0.14:66 0.1:102 0.067:243 0.05:433 0.034:1005 0.025:1781
 # keep objects make would otherwise treat as intermediate (and rebuild every time)
 .SECONDARY:
 
-.PHONY: all deps run test models meshes study clean check-petsc bench
+.PHONY: all deps run test models meshes study clean check-petsc bench install uninstall
 all: check-petsc $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so $(TOOLS) $(TEST_BIN) $(TUTORIALS) $(BENCH_BIN)
 
 check-petsc:
@@ -63,16 +77,16 @@ $(OBJDIR)/src/nn/%.o $(OBJDIR)/dbl/src/nn/%.o: CFLAGS_GCVAE += -fno-trapping-mat
 
 $(OBJDIR)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(PCC) $(CFLAGS_GCVAE) -c $< -o $@
+	$(GCVAE_CC) -c $< -o $@
 
 $(LIBDIR)/libgcvae.so: $(CORE_OBJ)
 	@mkdir -p $(LIBDIR)
-	$(PCC_LINKER) -shared -o $@ $^ $(LIBS_GCVAE)
+	$(GCVAE_LINK) -shared -o $@ $^ $(LIBS_GCVAE)
 
 # The PC plugin: any PETSc program loads it with -dll_append lib/libpcgcvae.so
 PLUGIN_OBJ := $(patsubst %.c,$(OBJDIR)/%.o,$(wildcard petsc-plugin/*.c))
 $(LIBDIR)/libpcgcvae.so: $(PLUGIN_OBJ) $(LIBDIR)/libgcvae.so
-	$(PCC_LINKER) -shared -o $@ $(PLUGIN_OBJ) -L$(LIBDIR) -lgcvae $(LDRPATH) $(LIBS_GCVAE)
+	$(GCVAE_LINK) -shared -o $@ $(PLUGIN_OBJ) -L$(LIBDIR) -lgcvae $(LIBRPATH) $(LIBS_GCVAE)
 
 $(LIBDIR)/libgcvaetrain.a: $(TRAIN_OBJ)
 	@mkdir -p $(LIBDIR)
@@ -80,27 +94,37 @@ $(LIBDIR)/libgcvaetrain.a: $(TRAIN_OBJ)
 
 $(BINDIR)/gcvae-%: $(OBJDIR)/training/%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so
 	@mkdir -p $(BINDIR)
-	$(PCC_LINKER) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE)
+	$(GCVAE_LINK) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE)
 
 tutorials/ex%: $(OBJDIR)/tutorials/ex%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so
-	$(PCC_LINKER) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lgcvae $(LDRPATH) $(LIBS_GCVAE)
+	$(GCVAE_LINK) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lgcvae $(LDRPATH) $(LIBS_GCVAE)
 
 $(BENCH_BIN): $(OBJDIR)/tutorials/bench.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so
-	$(PCC_LINKER) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE)
+	$(GCVAE_LINK) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE)
 
 tests/bin/%: $(OBJDIR)/tests/%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so
 	@mkdir -p tests/bin
-	$(PCC_LINKER) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE)
+	$(GCVAE_LINK) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE)
 
-# Debian packages; installed only when one is missing (apt needs root).
-DEB_PKGS := petsc-dev libpetsc3.18-dev-examples openmpi-bin libhdf5-openmpi-dev zlib1g-dev libopenblas-dev gmsh python3-matplotlib valgrind make gcc
+# Debian packages; installed only when one is missing (apt needs root), and only for Debian's
+# PETSc: PETSC_DIR /usr/lib/petsc (the default, which may not exist yet on a fresh machine) or
+# under /usr/lib/petscdir. With another PETSC_DIR, deps installs nothing (that PETSc is the user's;
+# apt-get would install a second one) and lists what the tests would still need.
+# python3-petsc4py: tutorials/ex4.py (Debian's petsc4py is built against Debian's PETSc).
+DEB_PKGS := petsc-dev libpetsc3.18-dev-examples openmpi-bin libhdf5-openmpi-dev zlib1g-dev libopenblas-dev gmsh python3-matplotlib python3-petsc4py valgrind make gcc
+DEBIAN_PETSC := $(if $(filter /usr/lib/petsc /usr/lib/petsc/ /usr/lib/petscdir/%,$(PETSC_DIR)),1)
 deps:
 	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
+	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \
+	elif [ -z "$(DEBIAN_PETSC)" ]; then \
+	  echo "deps: PETSC_DIR=$(PETSC_DIR) is not Debian's PETSc: installing nothing (not even the other Debian packages)"; \
+	  echo "deps: the tests and tutorials also use:$$missing (Debian names; install them yourself if needed)"; \
+	else \
+	  command -v apt-get >/dev/null || { echo "deps: missing$$missing, and no apt-get (not Debian?): install them, or set PETSC_DIR to your PETSc"; exit 1; }; \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
-	else echo "deps: all Debian packages present"; fi
+	fi
 
 # The main job: tutorials/ex1 with the shipped model beside jacobi, icc, ilu, fsai at two sizes,
 # then the full comparison (every baseline, the model, and its per-matrix optimum) on a small
@@ -147,6 +171,40 @@ PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
 STUDY_FLAGS ?=
 study: all
 	$(PYTHON) tutorials/study/study.py $(if $(STUDY_QUICK),--quick) $(STUDY_FLAGS)
+
+# ---- make install [PREFIX=/usr/local] [DESTDIR=]: what a program needs to use the PCs, outside
+# this tree. The libraries find each other by $ORIGIN (LIBRPATH), so nothing installed refers to
+# the build tree (tests/install.sh checks it); lib/libgcvae.so loads the CUDA backend from its own
+# directory (src/cuda/dispatch.c), so lib/libgcvae_cuda.so is installed beside it when built.
+# All of include/*.h is the libraries' API (they include only each other and PETSc's headers).
+PREFIX  ?= /usr/local
+DESTDIR ?=
+# pkg-config needs a Version; there is no release yet
+VERSION ?= 0.1
+INSTALL_LIBS    := $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so $(if $(filter 1,$(CUDA)),$(CUDA_LIB))
+INSTALL_HEADERS := $(wildcard include/*.h)
+INSTALL_MODELS  := $(wildcard models/*.bin) models/README.md
+IPREFIX         := $(abspath $(PREFIX))
+IDIR             = $(DESTDIR)$(IPREFIX)
+# (pcgcvae.pc.in names it too)
+MODELDIR        := share/pcgcvae/models
+install: check-petsc $(INSTALL_LIBS)
+	install -d $(IDIR)/lib/pkgconfig $(IDIR)/include $(IDIR)/$(MODELDIR)
+	install -m 755 $(INSTALL_LIBS) $(IDIR)/lib/
+	@# a CPU-only build installed over a CUDA one: the old backend would be loaded, and stale
+	$(if $(filter 1,$(CUDA)),,rm -f $(IDIR)/lib/libgcvae_cuda.so)
+	install -m 644 $(INSTALL_HEADERS) $(IDIR)/include/
+	install -m 644 $(INSTALL_MODELS) $(IDIR)/$(MODELDIR)/
+	@# pcgcvae.pc.in with this PREFIX (without DESTDIR: where the files will be used from)
+	sed -e 's|@PREFIX@|$(IPREFIX)|g' -e 's|@PETSC_DIR@|$(PETSC_DIR)|g' -e 's|@VERSION@|$(VERSION)|g' pcgcvae.pc.in > $(IDIR)/lib/pkgconfig/pcgcvae.pc
+	@echo "installed in $(IDIR): $(notdir $(INSTALL_LIBS)) in lib/, include/*.h, $(MODELDIR)/, lib/pkgconfig/pcgcvae.pc"
+	@echo "(programs find lib/ through ldconfig (as root, for /usr/local/lib), LD_LIBRARY_PATH or -Wl,-rpath)"
+
+uninstall:
+	rm -f $(addprefix $(IDIR)/lib/,libgcvae.so libpcgcvae.so libgcvae_cuda.so pkgconfig/pcgcvae.pc) \
+	  $(addprefix $(IDIR)/include/,$(notdir $(INSTALL_HEADERS))) $(addprefix $(IDIR)/$(MODELDIR)/,$(notdir $(INSTALL_MODELS)))
+	@# only the directories this made, and only when empty (a user's own models stay)
+	rmdir $(IDIR)/$(MODELDIR) $(IDIR)/share/pcgcvae 2>/dev/null || true
 
 meshes:
 	@for p in $(MESH_H); do h=$${p%%:*}; n=$${p##*:}; \

@@ -33,14 +33,14 @@ all: $(CUDA_LIB)
 
 $(OBJDIR)/cuda/%.o: %.c $(HEADERS) src/cuda/cudaimpl.h src/cuda/kernels.h src/inputimpl.h
 	@mkdir -p $(dir $@)
-	$(PCC) $(CUDA_CFLAGS) -c $< -o $@
+	$(PCC) $(PCC_FLAGS) $(CUDA_CFLAGS) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
 $(OBJDIR)/cuda/%.o: %.cu src/cuda/kernels.h src/nn/gelutanh.h
 	@test -x $(NVCC) || { echo "CUDA=1: nvcc not found at $(NVCC) (set CUDA_HOME)"; exit 1; }
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVCCFLAGS) -c $< -o $@
 # -Bsymbolic: the backend's functions call each other, not lib/libgcvae.so's dispatchers of the same names
 $(CUDA_LIB): $(CUDA_OBJ) $(LIBDIR)/libgcvae.so
-	$(PCC_LINKER) -shared -o $@ $(CUDA_OBJ) -Wl,-Bsymbolic -L$(LIBDIR) -lgcvae $(LDRPATH) $(LIBS_GCVAE) $(CUDA_LIBS)
+	$(GCVAE_LINK) -shared -o $@ $(CUDA_OBJ) -Wl,-Bsymbolic -L$(LIBDIR) -lgcvae $(LIBRPATH) $(LIBS_GCVAE) $(CUDA_LIBS)
 
 # tests/bin/t_cuda_emu: tests/t_cuda.c on the backend's own code run on the host (emulate.c says
 # what that covers), so CI checks the kernels and the forward without a GPU. Its definitions of
@@ -50,14 +50,14 @@ CUDA_EMU_OBJ := $(addprefix $(OBJDIR)/emu/src/cuda/,emulate.o layers.o forward.o
 TEST_BIN     += tests/bin/t_cuda_emu
 $(OBJDIR)/emu/src/cuda/%.o: src/cuda/%.c $(HEADERS) src/cuda/cudaimpl.h src/cuda/kernels.h src/inputimpl.h
 	@mkdir -p $(dir $@)
-	$(PCC) $(CUDA_CFLAGS) -DGCVAE_CUDA_EMULATE -c $< -o $@
+	$(PCC) $(PCC_FLAGS) $(CUDA_CFLAGS) $(CFLAGS) $(CPPFLAGS) -DGCVAE_CUDA_EMULATE -c $< -o $@
 $(OBJDIR)/emu/src/cuda/kernels.o: src/cuda/kernels.cu src/cuda/kernels.h src/nn/gelutanh.h
 	@mkdir -p $(dir $@)
 	$(GCVAE_CXX) -x c++ -std=c++17 -O2 -g -fPIC -Wall -Wextra -isystem $(CUDA_HOME)/include -c $< -o $@
 tests/bin/t_cuda_emu: $(OBJDIR)/tests/t_cuda.o $(CUDA_EMU_OBJ) $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so
 	@mkdir -p tests/bin
-	$(PCC_LINKER) -o $@ $(OBJDIR)/tests/t_cuda.o $(CUDA_EMU_OBJ) -Wl,--export-dynamic $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE) -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart
-else ifneq ($(filter-out deps meshes clean,$(or $(MAKECMDGOALS),all)),)
+	$(GCVAE_LINK) -o $@ $(OBJDIR)/tests/t_cuda.o $(CUDA_EMU_OBJ) -Wl,--export-dynamic $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE) -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart
+else ifneq ($(filter-out deps meshes clean uninstall,$(or $(MAKECMDGOALS),all)),)
 # a build without CUDA=1 has no backend (nor its emulation test)
 $(shell rm -f $(CUDA_LIB) tests/bin/t_cuda_emu)
 endif

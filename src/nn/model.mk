@@ -10,7 +10,7 @@ MODEL_HEADERS   := include/gcvae.h include/gcvae_model.h include/gcvae_nn.h src/
 
 $(MODEL_DBL_OBJ): $(OBJDIR)/dbl/%.o: %.c $(MODEL_HEADERS)
 	@mkdir -p $(dir $@)
-	$(PCC) $(CFLAGS_GCVAE) -DGCVAE_NN_DOUBLE -c $< -o $@
+	$(GCVAE_CC) -DGCVAE_NN_DOUBLE -c $< -o $@
 
 # extra prerequisites: nn.mk's link recipe takes all of $^
 tests/bin/nn_model: $(MODEL_DBL_OBJ) $(MODEL_PETSC_OBJ)

@@ -18,22 +18,22 @@ TEST_BIN     += $(NN_TEST_BIN) tests/bin/nn_precision_f32 tests/bin/nn_precision
 
 $(NN_DBL_OBJ) $(NN_TEST_SRC:%.c=$(OBJDIR)/dbl/%.o) $(OBJDIR)/dbl/tests/nn/gradcheck.o $(OBJDIR)/dbl/tests/nn/precision.o: $(OBJDIR)/dbl/%.o: %.c $(NN_HEADERS)
 	@mkdir -p $(dir $@)
-	$(PCC) $(CFLAGS_GCVAE) -DGCVAE_NN_DOUBLE -c $< -o $@
+	$(GCVAE_CC) -DGCVAE_NN_DOUBLE -c $< -o $@
 
 # float test objects come from the top-level $(OBJDIR)/%.o rule; add the test header
 $(OBJDIR)/tests/nn/gradcheck.o $(OBJDIR)/tests/nn/precision.o: $(NN_HEADERS)
 
 $(NN_TEST_BIN): tests/bin/nn_%: $(OBJDIR)/dbl/tests/nn/%.o $(OBJDIR)/dbl/tests/nn/gradcheck.o $(NN_DBL_OBJ)
 	@mkdir -p tests/bin
-	$(PCC_LINKER) -o $@ $^ $(LIBS_GCVAE)
+	$(GCVAE_LINK) -o $@ $^ $(LIBS_GCVAE)
 
 tests/bin/nn_precision_f64: $(OBJDIR)/dbl/tests/nn/precision.o $(OBJDIR)/dbl/tests/nn/gradcheck.o $(NN_DBL_OBJ)
 	@mkdir -p tests/bin
-	$(PCC_LINKER) -o $@ $^ $(LIBS_GCVAE)
+	$(GCVAE_LINK) -o $@ $^ $(LIBS_GCVAE)
 
 tests/bin/nn_precision_f32: $(OBJDIR)/tests/nn/precision.o $(OBJDIR)/tests/nn/gradcheck.o $(NN_FLT_OBJ)
 	@mkdir -p tests/bin
-	$(PCC_LINKER) -o $@ $^ $(LIBS_GCVAE)
+	$(GCVAE_LINK) -o $@ $^ $(LIBS_GCVAE)
 
 # Only the nn pieces (does not need the rest of the library to build).
 .PHONY: nn-tests
