@@ -60,6 +60,17 @@ kill_case() {
 kill_case ckpt_written 2 2    # the checkpoint of epoch 2 is in place
 kill_case ckpt_partial 3 2    # epoch 3's is half-written: epoch 2's survives
 kill_case ckpt_partial 1 none # epoch 1's is half-written: there is no checkpoint
+# SIGINT/SIGTERM: the handlers remove the run's temporaries. GCVAE_TEST_HOLD parks the run
+# before the rename of its first checkpoint (the temporary complete) until a file that never
+# appears, so the signal lands while the temporary exists, whatever the timing.
+for sig in INT TERM; do
+  o=$out/sig$sig.bin
+  GCVAE_TEST_HOLD=$out/never bin/gcvae-train $common -epochs 6 -o $o > $o.log 2>&1 & pid=$!
+  for i in $(seq 600); do ls $o.ckpt.tmp.* > /dev/null 2>&1 && break; sleep 0.1; done
+  ls $o.ckpt.tmp.* > /dev/null 2>&1 || fail "SIG$sig: no checkpoint temporary appeared"
+  kill -$sig $pid; wait $pid; rc=$?
+  [ $rc -ne 0 ] && ! ls $o* 2>/dev/null | grep -qv "\.log$" && echo "ok   SIG$sig while holding a checkpoint temporary (exit $rc) left nothing" || fail "SIG$sig: exit $rc, left: $(ls $o* | grep -v '\.log$')"
+done
 # a checkpoint of the old two-file format (a model file) and a corrupt one are refused by name
 cp $out/full.bin $out/old.bin.ckpt
 bin/gcvae-train $common -epochs 6 -o $out/old.bin -resume > $out/old.log 2>&1 && fail "old-format checkpoint accepted" || { grep -q "$out/old.bin.ckpt is a checkpoint of an older gcvae-train" $out/old.log && echo "ok   old-format checkpoint refused" || fail "old-format checkpoint message: $(grep -m1 'ERROR: [^-]' $out/old.log)"; }
