@@ -5,6 +5,17 @@
 
 #include <petscksp.h>
 
+/* ---- tmpfile.c: atomic output files ------------------------------------- */
+/* Every output file of the tools is written to "<path>.tmp.<host>.<pid>" and renamed onto
+   <path> when complete: a reader sees the old file or the new one, never a part, and of
+   concurrent writers of one path the last rename wins. */
+PETSC_EXTERN PetscErrorCode GCVAETempName(const char path[], char tmp[], size_t len);
+/* Removes path's temporaries of processes of this host that no longer run (SIGKILL). */
+PETSC_EXTERN PetscErrorCode GCVAETempRemoveStale(const char path[], const char who[]);
+/* fsync a closed file; fsync (best effort) the directory of path after a rename. */
+PETSC_EXTERN PetscErrorCode GCVAESyncFile(const char path[]);
+PETSC_EXTERN PetscErrorCode GCVAESyncDirectory(const char path[]);
+
 /* ---- Registration ------------------------------------------------------- */
 /* Registers the project's PC types (fsai) with PETSc. Called by the tools, and
    by PetscDLLibraryRegister_gcvae when the library is loaded with -dll_append. */
@@ -66,9 +77,11 @@ PETSC_EXTERN PetscErrorCode GCVAEDatasetReadImage(GCVAEDataset, PetscInt sample,
 /* Assemble sample's matrix as AIJ on comm (rows split by PETSC_DECIDE). */
 PETSC_EXTERN PetscErrorCode GCVAEDatasetCreateMat(GCVAEDataset, MPI_Comm, PetscInt sample, Mat *);
 
-/* Writing: one process. Data goes to "<path>.tmp", renamed to <path> by
-   GCVAEDatasetWriterFinish; GCVAEDatasetWriterAbort removes the temporary file,
-   so an interrupted run leaves no partial output. */
+/* Writing: one process. Data goes to this process's temporary "<path>.tmp.<host>.<pid>"
+   (GCVAETempName), flushed to the disk and renamed to <path> by GCVAEDatasetWriterFinish:
+   concurrent writers of one path do not disturb each other and the last rename wins.
+   GCVAEDatasetWriterAbort removes the temporary file, so a failed run leaves no partial
+   output (a SIGKILLed one leaves its temporary: see GCVAETempRemoveStale). */
 typedef struct _n_GCVAEDatasetWriter *GCVAEDatasetWriter;
 PETSC_EXTERN PetscErrorCode GCVAEDatasetWriterCreate(const char path[], const GCVAEDatasetHeader *, const PetscInt rowptr[], const PetscInt colind[], const PetscInt perm[], const PetscReal coords[], GCVAEDatasetWriter *);
 PETSC_EXTERN PetscErrorCode GCVAEDatasetWriterAddSample(GCVAEDatasetWriter, PetscInt sample, const PetscScalar values[], const PetscReal coeffs[], const float image[]);

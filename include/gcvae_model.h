@@ -2,6 +2,7 @@
 #ifndef GCVAE_MODEL_H
 #define GCVAE_MODEL_H
 
+#include <stdio.h>
 #include <gcvae.h>
 #include <gcvae_nn.h>
 
@@ -52,8 +53,14 @@ typedef struct {
    (zlib) of everything before it (uint32). */
 #define GCVAE_MODEL_MAGIC          "PCGCVAE"
 #define GCVAE_MODEL_FORMAT_VERSION 1
-/* Atomic: writes "<path>.tmp" and renames it; on error nothing is left behind. */
+/* Atomic: writes this process's "<path>.tmp.<host>.<pid>" (GCVAETempName), fsyncs and renames
+   it (of concurrent writers the last rename wins); on error nothing is left behind. */
 PETSC_EXTERN PetscErrorCode GCVAEModelWrite(const char path[], const GCVAEModelHeader *, const float params[]);
+/* The same bytes at a stream's position, inside a larger file (gcvae-train's checkpoint);
+   *nbytes is their count. The reader checks exactly nbytes like GCVAEModelRead; name labels
+   the messages. Not collective. */
+PETSC_EXTERN PetscErrorCode GCVAEModelWriteStream(FILE *, const char name[], const GCVAEModelHeader *, const float params[], size_t *nbytes);
+PETSC_EXTERN PetscErrorCode GCVAEModelReadStream(FILE *, const char name[], size_t nbytes, GCVAEModelHeader *, float **params);
 /* Reads and validates everything (magic, version, endianness, header ranges, size,
    checksum) and says exactly what is wrong; *params is PetscMalloc'ed (PetscFree it). */
 PETSC_EXTERN PetscErrorCode GCVAEModelRead(MPI_Comm, const char path[], GCVAEModelHeader *, float **params);
@@ -88,6 +95,8 @@ PETSC_EXTERN PetscErrorCode GCVAEInputDestroy(GCVAEInput *);
 PETSC_EXTERN PetscErrorCode GCVAEModelCreate(const GCVAEModelHeader *hdr, PetscInt seed, GCVAEModel *);
 /* Load / save through modelio.c (the loader checks nparams against the architecture). */
 PETSC_EXTERN PetscErrorCode GCVAEModelLoad(MPI_Comm, const char path[], GCVAEModel *);
+/* The model of a header and its hdr->nparams parameters (as read from a file called name). */
+PETSC_EXTERN PetscErrorCode GCVAEModelCreateFromParams(MPI_Comm, const char name[], const GCVAEModelHeader *, const float params[], GCVAEModel *);
 PETSC_EXTERN PetscErrorCode GCVAEModelSave(GCVAEModel, const char path[]);
 PETSC_EXTERN PetscErrorCode GCVAEModelDestroy(GCVAEModel *);
 /* modelcache.c: the model of a file, loaded once per process (collective on comm) and read again

@@ -3,6 +3,8 @@
    PetscViewerHDF5 Vec layout, and one sample is one hyperslab row. */
 #include <gcvae.h>
 #include <hdf5.h>
+#include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 struct _n_GCVAEDataset {
@@ -17,7 +19,7 @@ struct _n_GCVAEDataset {
 
 struct _n_GCVAEDatasetWriter {
   char               path[PETSC_MAX_PATH_LEN]; /* final name */
-  char               tmp[PETSC_MAX_PATH_LEN];  /* written here, renamed on finish */
+  char               tmp[PETSC_MAX_PATH_LEN];  /* this process's temporary, renamed on finish */
   hid_t              file;
   GCVAEDatasetHeader hdr;
   PetscBool         *written; /* which samples have been added */
@@ -266,7 +268,8 @@ PetscErrorCode GCVAEDatasetWriterCreate(const char path[], const GCVAEDatasetHea
   ww->hdr  = *hdr;
   ww->file = -1;
   PetscCall(PetscStrncpy(ww->path, path, sizeof(ww->path)));
-  PetscCall(PetscSNPrintf(ww->tmp, sizeof(ww->tmp), "%s.tmp", path));
+  /* unique per process: two runs writing one path must not share (and break) one temporary */
+  PetscCall(GCVAETempName(path, ww->tmp, sizeof(ww->tmp)));
   PetscCall(PetscCalloc1(N, &ww->written));
   /* Silence HDF5's own stack printout: our error says what failed. */
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -364,7 +367,11 @@ PetscErrorCode GCVAEDatasetWriterFinish(GCVAEDatasetWriter *w, PetscInt ntest, c
   PetscCall(PetscFree(istest));
   H5Call(H5Fclose(ww->file), "close", ww->path);
   ww->file = -1;
-  PetscCheck(!rename(ww->tmp, ww->path), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot rename %s to %s", ww->tmp, ww->path);
+  /* on the disk before the rename, so that the name never points at unwritten data; on an
+     error here the caller's GCVAEDatasetWriterAbort removes the temporary */
+  PetscCall(GCVAESyncFile(ww->tmp));
+  PetscCheck(!rename(ww->tmp, ww->path), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot rename %s to %s: %s", ww->tmp, ww->path, strerror(errno));
+  PetscCall(GCVAESyncDirectory(ww->path));
   PetscCall(PetscFree(ww->written));
   PetscCall(PetscFree(*w));
   PetscFunctionReturn(0);

@@ -243,28 +243,36 @@ PetscErrorCode GCVAEModelCreate(const GCVAEModelHeader *hdr, PetscInt seed, GCVA
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode GCVAEModelCreateFromParams(MPI_Comm comm, const char name[], const GCVAEModelHeader *hdr, const float params[], GCVAEModel *model)
+{
+  GCVAEModel m;
+
+  PetscFunctionBegin;
+  PetscCheck(name && hdr && params && model, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: NULL argument", PETSC_FUNCTION_NAME);
+  PetscCall(ModelAllocate(hdr, &m));
+  if (hdr->nparams != m->hdr.nparams) {
+    const PetscInt need = m->hdr.nparams;
+    PetscCall(GCVAEModelDestroy(&m));
+    SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "Model file %s holds %" PetscInt_FMT " parameters but its architecture (decoder %s, hidden %" PetscInt_FMT ", gat_layers %" PetscInt_FMT ", edge_layers %" PetscInt_FMT ", heads %" PetscInt_FMT ", latent %" PetscInt_FMT ", decoder_hidden %" PetscInt_FMT ", cnn %" PetscInt_FMT " x %" PetscInt_FMT ", cnn_n %" PetscInt_FMT ") needs %" PetscInt_FMT, name, hdr->nparams, hdr->decoder == GCVAE_DECODER_CNN ? "cnn" : "graph", hdr->hidden, hdr->gat_layers, hdr->edge_layers, hdr->heads, hdr->latent, hdr->decoder_hidden, hdr->cnn_layers, hdr->cnn_channels, hdr->cnn_n, need);
+  }
+  for (size_t i = 0; i < m->buf.count; i++) m->buf.params[i] = (nnreal)params[i];
+  *model = m;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode GCVAEModelLoad(MPI_Comm comm, const char path[], GCVAEModel *model)
 {
   GCVAEModelHeader hdr;
-  GCVAEModel       m;
   float           *params;
-  PetscInt         nfile;
+  PetscErrorCode   ierr;
 
   PetscFunctionBegin;
   PetscCheck(path, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: argument path is NULL", PETSC_FUNCTION_NAME);
   PetscCheck(model, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: argument model is NULL", PETSC_FUNCTION_NAME);
   PetscCall(GCVAEModelRead(comm, path, &hdr, &params));
-  nfile = hdr.nparams;
-  PetscCall(ModelAllocate(&hdr, &m));
-  if (nfile != m->hdr.nparams) {
-    const PetscInt need = m->hdr.nparams;
-    PetscCall(PetscFree(params));
-    PetscCall(GCVAEModelDestroy(&m));
-    SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "Model file %s holds %" PetscInt_FMT " parameters but its architecture (decoder %s, hidden %" PetscInt_FMT ", gat_layers %" PetscInt_FMT ", edge_layers %" PetscInt_FMT ", heads %" PetscInt_FMT ", latent %" PetscInt_FMT ", decoder_hidden %" PetscInt_FMT ", cnn %" PetscInt_FMT " x %" PetscInt_FMT ", cnn_n %" PetscInt_FMT ") needs %" PetscInt_FMT, path, nfile, hdr.decoder == GCVAE_DECODER_CNN ? "cnn" : "graph", hdr.hidden, hdr.gat_layers, hdr.edge_layers, hdr.heads, hdr.latent, hdr.decoder_hidden, hdr.cnn_layers, hdr.cnn_channels, hdr.cnn_n, need);
-  }
-  for (size_t i = 0; i < m->buf.count; i++) m->buf.params[i] = (nnreal)params[i];
-  PetscCall(PetscFree(params));
-  *model = m;
+  ierr = GCVAEModelCreateFromParams(comm, path, &hdr, params, model);
+  PetscCall(PetscFree(params)); /* also when the architecture does not match */
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 

@@ -237,7 +237,8 @@ static int HeaderDecode(const unsigned char head[], GCVAEModelHeader *h, char ms
 }
 
 /* ---- writer ------------------------------------------------------------------ */
-/* head, the parameters (little-endian), the CRC; flushed to the disk. Returns 0 or an errno. */
+/* head, the parameters (little-endian), the CRC; flushed to f's file descriptor (the caller
+   fsyncs when f is a file of its own). Returns 0 or an errno. */
 static int WriteStream(FILE *f, const unsigned char head[], const float params[], size_t n)
 {
   unsigned char buf[4096], crcb[4];
@@ -260,16 +261,68 @@ static int WriteStream(FILE *f, const unsigned char head[], const float params[]
   }
   PutU32(crcb, (uint32_t)crc);
   if (fwrite(crcb, 1, 4, f) != 4) return errno ? errno : EIO;
-  if (fflush(f) || fsync(fileno(f))) return errno ? errno : EIO;
+  if (fflush(f)) return errno ? errno : EIO;
   return 0;
+}
+
+/* Nothing invalid is written: the header's ranges and every parameter's finiteness. */
+static PetscErrorCode CheckWritable(const char path[], const GCVAEModelHeader *hdr, const float params[])
+{
+  char msg[MODEL_MSG_LEN];
+  int  code;
+
+  PetscFunctionBegin;
+  code = HeaderProblem(hdr, msg, sizeof(msg));
+  PetscCheck(!code, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "cannot write model file %s: invalid header: %s", path, msg);
+  for (PetscInt i = 0; i < hdr->nparams; i++) PetscCheck(isfinite(params[i]), PETSC_COMM_SELF, PETSC_ERR_FP, "cannot write model file %s: parameter %" PetscInt_FMT " is %s", path, i, isnan(params[i]) ? "NaN" : "Inf");
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  GCVAEModelWriteStream - writes the bytes of a model file at f's position, for a file that
+  holds a model among other data (gcvae-train's checkpoint). No fsync: the caller owns f.
+
+  Not collective.
+
+  Input Parameters:
++ f      - an open stream
+. name   - what the bytes are, for the error messages (the enclosing file's name)
+. hdr    - the header; its values must pass the checks of GCVAEModelRead
+- params - hdr->nparams finite parameters
+
+  Output Parameter:
+. nbytes - the number of bytes written (what GCVAEModelReadStream is given back)
+
+.seealso: GCVAEModelReadStream(), GCVAEModelWrite()
+@*/
+PetscErrorCode GCVAEModelWriteStream(FILE *f, const char name[], const GCVAEModelHeader *hdr, const float params[], size_t *nbytes)
+{
+  unsigned char head[MODEL_HEAD_LEN];
+  int           err;
+
+  PetscFunctionBegin;
+  PetscValidPointer(f, 1);
+  PetscValidCharPointer(name, 2);
+  PetscValidPointer(hdr, 3);
+  PetscValidPointer(params, 4);
+  PetscValidPointer(nbytes, 5);
+  PetscCall(CheckWritable(name, hdr, params));
+  HeadEncode(hdr, head);
+  err = WriteStream(f, head, params, (size_t)hdr->nparams);
+  PetscCheck(!err, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write the model into %s: %s", name, strerror(err));
+  *nbytes = MODEL_HEAD_LEN + 4 * (size_t)hdr->nparams + 4;
+  PetscFunctionReturn(0);
 }
 
 /*@C
   GCVAEModelWrite - writes a model file (header and float32 parameters), atomically: the
-  bytes go to "<path>.tmp", which is flushed to the disk and renamed to path; on any
-  error the temporary file is removed and an existing file at path is left as it was.
+  bytes go to this process's temporary "<path>.tmp.<host>.<pid>" (GCVAETempName), which
+  is flushed to the disk and renamed to path; on any error the temporary file is removed
+  and an existing file at path is left as it was. Concurrent writers of one path each
+  install a complete file: the last rename wins.
 
-  Not collective: call it from one process.
+  Not collective: call it from one process (a process of its own temporary: ranks that
+  write one path concurrently do not collide).
 
   Input Parameters:
 + path   - the file name
@@ -280,28 +333,24 @@ static int WriteStream(FILE *f, const unsigned char head[], const float params[]
 @*/
 PetscErrorCode GCVAEModelWrite(const char path[], const GCVAEModelHeader *hdr, const float params[])
 {
-  char          tmp[PETSC_MAX_PATH_LEN], msg[MODEL_MSG_LEN];
+  char          tmp[PETSC_MAX_PATH_LEN];
   unsigned char head[MODEL_HEAD_LEN];
-  size_t        plen;
   FILE         *f;
-  int           code, err;
+  int           err;
   const char   *step = "writing";
 
   PetscFunctionBegin;
   PetscValidCharPointer(path, 1);
   PetscValidPointer(hdr, 2);
   PetscValidPointer(params, 3);
-  code = HeaderProblem(hdr, msg, sizeof(msg));
-  PetscCheck(!code, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "cannot write model file %s: invalid header: %s", path, msg);
-  for (PetscInt i = 0; i < hdr->nparams; i++) PetscCheck(isfinite(params[i]), PETSC_COMM_SELF, PETSC_ERR_FP, "cannot write model file %s: parameter %" PetscInt_FMT " is %s", path, i, isnan(params[i]) ? "NaN" : "Inf");
-  PetscCall(PetscStrlen(path, &plen));
-  PetscCheck(plen + 5 <= sizeof(tmp), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "cannot write model file %s: the name is longer than %d characters", path, (int)sizeof(tmp) - 5);
-  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
+  PetscCall(CheckWritable(path, hdr, params));
+  PetscCall(GCVAETempName(path, tmp, sizeof(tmp)));
   HeadEncode(hdr, head);
 
   f = fopen(tmp, "wb");
   PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write model file %s: cannot create %s: %s", path, tmp, strerror(errno));
   err = WriteStream(f, head, params, (size_t)hdr->nparams);
+  if (!err && fsync(fileno(f))) err = errno ? errno : EIO; /* on the disk before the rename */
   if (fclose(f) && !err) err = errno ? errno : EIO;
   if (!err && rename(tmp, path)) {
     err  = errno;
@@ -309,6 +358,7 @@ PetscErrorCode GCVAEModelWrite(const char path[], const GCVAEModelHeader *hdr, c
   }
   if (err) (void)remove(tmp);
   PetscCheck(!err, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write model file %s: %s %s: %s", path, step, tmp, strerror(err));
+  PetscCall(GCVAESyncDirectory(path));
   PetscFunctionReturn(0);
 }
 
@@ -345,30 +395,21 @@ static int PrefixProblem(const unsigned char head[], size_t nhead, long long siz
   return 0;
 }
 
-/* Rank 0: read and check the whole file. On success *params (PetscMalloc'ed, nparams + 1
-   floats: the last slot held the CRC) and *hdr are set and *code = 0; on a problem with
-   the file *code is its PETSc error code, msg says what it is, and *params is NULL. */
-static PetscErrorCode ModelReadRoot(const char path[], GCVAEModelHeader *hdr, float **params, int *code, char msg[], size_t len)
+/* Read and check the size bytes of a model image at f's position (the whole file, or the
+   model inside a checkpoint). On success *params (PetscMalloc'ed, nparams + 1 floats: the
+   last slot held the CRC) and *hdr are set and *code = 0; on a problem *code is its PETSc
+   error code, msg says what it is, and *params is NULL. */
+static PetscErrorCode ModelReadFrom(FILE *f, long long size, GCVAEModelHeader *hdr, float **params, int *code, char msg[], size_t len)
 {
   unsigned char  head[MODEL_HEAD_LEN];
   unsigned char *raw = NULL;
-  struct stat    st;
-  long long      size = 0, n = 0;
+  long long      n   = 0;
   size_t         nhead = 0, nraw;
-  FILE          *f;
 
   PetscFunctionBegin;
   *params = NULL;
   *code   = 0;
-  f       = fopen(path, "rb");
-  if (!f) {
-    *code = Problem(msg, len, PETSC_ERR_FILE_OPEN, "cannot open: %s", strerror(errno));
-    PetscFunctionReturn(0);
-  }
-  if (fstat(fileno(f), &st)) *code = Problem(msg, len, PETSC_ERR_FILE_READ, "cannot stat: %s", strerror(errno));
-  else if (!S_ISREG(st.st_mode)) *code = Problem(msg, len, PETSC_ERR_FILE_OPEN, "not a regular file");
-  if (!*code) {
-    size  = (long long)st.st_size;
+  {
     nhead = (size_t)PetscMin(size, (long long)MODEL_HEAD_LEN);
     if (fread(head, 1, nhead, f) != nhead) *code = Problem(msg, len, PETSC_ERR_FILE_READ, "read error in the first %zu bytes", nhead);
   }
@@ -382,7 +423,6 @@ static PetscErrorCode ModelReadRoot(const char path[], GCVAEModelHeader *hdr, fl
     if (fread(raw, 1, nraw, f) != nraw) *code = Problem(msg, len, PETSC_ERR_FILE_READ, "read error in the parameters");
     else if ((crc = Crc(crc, raw, nraw - 4)) != GetU32(raw + nraw - 4)) *code = Problem(msg, len, PETSC_ERR_FILE_UNEXPECTED, "checksum mismatch: the file is corrupt (stored CRC-32 0x%08x, computed 0x%08x)", (unsigned)GetU32(raw + nraw - 4), (unsigned)crc);
   }
-  (void)fclose(f);
   /* the bytes are intact: now the values must make sense */
   if (!*code) *code = HeaderDecode(head, hdr, msg, len);
   if (!*code) *code = HeaderProblem(hdr, msg, len);
@@ -401,6 +441,59 @@ static PetscErrorCode ModelReadRoot(const char path[], GCVAEModelHeader *hdr, fl
   }
   if (*code) PetscCall(PetscFree(raw));
   *params = (float *)raw;
+  PetscFunctionReturn(0);
+}
+
+/* Rank 0: the whole file is one model image (ModelReadFrom's outputs). */
+static PetscErrorCode ModelReadRoot(const char path[], GCVAEModelHeader *hdr, float **params, int *code, char msg[], size_t len)
+{
+  struct stat st;
+  FILE       *f;
+
+  PetscFunctionBegin;
+  *params = NULL;
+  *code   = 0;
+  f       = fopen(path, "rb");
+  if (!f) {
+    *code = Problem(msg, len, PETSC_ERR_FILE_OPEN, "cannot open: %s", strerror(errno));
+    PetscFunctionReturn(0);
+  }
+  if (fstat(fileno(f), &st)) *code = Problem(msg, len, PETSC_ERR_FILE_READ, "cannot stat: %s", strerror(errno));
+  else if (!S_ISREG(st.st_mode)) *code = Problem(msg, len, PETSC_ERR_FILE_OPEN, "not a regular file");
+  if (!*code) PetscCall(ModelReadFrom(f, (long long)st.st_size, hdr, params, code, msg, len));
+  (void)fclose(f);
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  GCVAEModelReadStream - reads the nbytes of a model image at f's position (written by
+  GCVAEModelWriteStream inside a larger file) with every check of GCVAEModelRead.
+
+  Not collective.
+
+  Input Parameters:
++ f      - an open stream
+. name   - what the bytes are, for the error messages (the enclosing file's name)
+- nbytes - the size of the image
+
+  Output Parameters:
++ hdr    - the header
+- params - hdr->nparams parameters, PetscMalloc'ed (PetscFree them)
+
+.seealso: GCVAEModelWriteStream(), GCVAEModelRead()
+@*/
+PetscErrorCode GCVAEModelReadStream(FILE *f, const char name[], size_t nbytes, GCVAEModelHeader *hdr, float **params)
+{
+  char msg[MODEL_MSG_LEN] = "";
+  int  code;
+
+  PetscFunctionBegin;
+  PetscValidPointer(f, 1);
+  PetscValidCharPointer(name, 2);
+  PetscValidPointer(hdr, 4);
+  PetscValidPointer(params, 5);
+  PetscCall(ModelReadFrom(f, (long long)nbytes, hdr, params, &code, msg, sizeof(msg)));
+  PetscCheck(!code, PETSC_COMM_SELF, code, "the model in %s: %s", name, msg);
   PetscFunctionReturn(0);
 }
 

@@ -6,6 +6,7 @@ problem. Runs on any number of processes (the reader broadcasts from rank 0).\n\
 
 #include <gcvae_model.h>
 #include <dirent.h>
+#include <glob.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -81,9 +82,17 @@ static PetscErrorCode Spit(const char path[], const unsigned char *b, size_t len
   PetscFunctionReturn(0);
 }
 
-static PetscBool Exists(const char path[])
+/* Any temporary of path left behind: the writer's per-process "<path>.tmp.<host>.<pid>",
+   or the pid-less "<path>.tmp" of older versions. tmp gets the pattern for messages. */
+static PetscBool TempLeft(const char path[], char tmp[], size_t len)
 {
-  return access(path, F_OK) == 0 ? PETSC_TRUE : PETSC_FALSE;
+  glob_t    g;
+  PetscBool left;
+
+  (void)snprintf(tmp, len, "%s.tmp*", path);
+  left = glob(tmp, 0, NULL, &g) == 0 && g.gl_pathc > 0 ? PETSC_TRUE : PETSC_FALSE;
+  globfree(&g);
+  return left;
 }
 
 /* nparams random finite floats: every bit pattern but NaN/Inf (subnormals, -0 included) */
@@ -227,8 +236,7 @@ static PetscErrorCode RoundTrip(MPI_Comm comm, const char path[], const GCVAEMod
       if (nbad) PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %s: %" PetscInt_FMT " layout checks failed\n", path, nbad));
     }
     PetscCall(PetscFree(b));
-    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
-    if (Exists(tmp)) {
+    if (TempLeft(path, tmp, sizeof(tmp))) {
       PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %s left behind\n", tmp));
       nbad++;
     }
@@ -318,8 +326,7 @@ static PetscErrorCode Atomicity(const char dir[], const GCVAEModelHeader *h, con
   PetscCall(PetscSNPrintf(adir, sizeof(adir), "%s/adir", dir));
   PetscCheck(!mkdir(adir, 0700), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "mkdir %s", adir);
   PetscCall(ExpectWriteFails("write: rename fails", adir, h, p, "cannot write model file", "directory", nfail));
-  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", adir));
-  if (Exists(tmp)) {
+  if (TempLeft(adir, tmp, sizeof(tmp))) {
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "FAIL  %s left behind after a failed rename\n", tmp));
     (*nfail)++;
   }
@@ -335,8 +342,7 @@ static PetscErrorCode Atomicity(const char dir[], const GCVAEModelHeader *h, con
   PetscCall(ExpectWriteFails("write: NaN parameter", path, h, pnan, "parameter 4321 is NaN", NULL, nfail));
   PetscCall(PetscFree(pnan));
   PetscCall(Slurp(path, &after, &nafter));
-  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
-  if (nafter != nbefore || memcmp(before, after, nbefore) || Exists(tmp)) {
+  if (nafter != nbefore || memcmp(before, after, nbefore) || TempLeft(path, tmp, sizeof(tmp))) {
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "FAIL  a refused write changed %s or left %s\n", path, tmp));
     (*nfail)++;
   }

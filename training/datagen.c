@@ -9,16 +9,22 @@ static char help[] = "gcvae-datagen: datasets of SPD matrices from one PDE famil
                      "  -image_size P            pooled |A^-1| image is P x P (64)\n"
                      "  -refine R                uniform refinements of the mesh (0)\n"
                      "  -test_fraction F         fraction of samples held out for testing (0.2)\n"
-                     "  -sigma S                 interior penalty of the biharmonic family (8)\n";
+                     "  -sigma S                 interior penalty of the biharmonic family (8)\n"
+                     "The dataset is written to <o>.tmp.<host>.<pid> and renamed to <o> when complete: a reader\n"
+                     "sees the old file or the new one. Runs writing the same -o do not break each other; the\n"
+                     "last rename wins. An error or SIGINT/SIGTERM/SIGHUP leaves nothing; kill -9 leaves the\n"
+                     "temporary, which the next run writing <o> on this host removes.\n";
 
 /* For each sample: draw f, assemble A on the DMPlex, reorder by RCM (computed once:
    the pattern is the same for every f), check A is symmetric, compute |A^-1| by
    dense Cholesky and pool it, and append values, coefficients and image to the
-   dataset. The file is written as <o>.tmp and renamed when complete. */
+   dataset. The file is written to this process's temporary <o>.tmp.<host>.<pid> and renamed
+   when complete (src/dataset.c), so concurrent runs with one -o each install a whole file. */
 #include <gcvae.h>
 #include <signal.h>
 #include <unistd.h>
 #include "family.h"
+#include "checkpoint.h" /* the test hooks */
 
 typedef struct {
   char      family[GCVAE_NAME_LEN];
@@ -29,7 +35,7 @@ typedef struct {
   const GCVAEFamily *fam;
 } AppCtx;
 
-static char tmp_path[PETSC_MAX_PATH_LEN + 8]; /* removed if the run is interrupted */
+static char tmp_path[PETSC_MAX_PATH_LEN]; /* the writer's temporary, removed if the run is interrupted */
 
 static void OnSignal(int sig)
 {
@@ -188,6 +194,7 @@ static PetscErrorCode Run(AppCtx *ctx, GCVAEDatasetWriter *writer)
       for (PetscInt k = ia[i]; k < ia[i + 1]; k++) dense[i + (size_t)ja[k] * n] = va[k];
     PetscCall(GCVAEInverseImage(n, dense, P, image)); /* also the SPD check: Cholesky must succeed */
     PetscCall(GCVAEDatasetWriterAddSample(*writer, s, va, c, image));
+    PetscCall(GCVAETestKillPoint("datagen_sample", s + 1));
     PetscCall(MatSeqAIJRestoreArrayRead(B, &va));
     PetscCall(MatRestoreRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &nrows, &ia, &ja, &done));
     if ((s + 1) % every == 0 || s + 1 == ctx->samples) {
@@ -198,6 +205,7 @@ static PetscErrorCode Run(AppCtx *ctx, GCVAEDatasetWriter *writer)
   {
     PetscInt ntest = 0, *test = NULL;
     PetscCall(ChooseTestSplit(ctx, &ntest, &test));
+    PetscCall(GCVAETestHold());
     PetscCall(GCVAEDatasetWriterFinish(writer, ntest, test));
     PetscCall(PetscTime(&t));
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "datagen: wrote %s: n = %" PetscInt_FMT ", nnz = %" PetscInt_FMT ", %" PetscInt_FMT " train + %" PetscInt_FMT " test, %.1f s\n", ctx->out, n, nnz, ctx->samples - ntest, ntest, t - t0));
@@ -227,7 +235,10 @@ int main(int argc, char **argv)
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
   PetscCheck(size == 1, PETSC_COMM_WORLD, PETSC_ERR_SUP, "gcvae-datagen runs on one process (dense inverses use threaded BLAS)");
   PetscCall(ProcessOptions(&ctx));
-  PetscCall(PetscSNPrintf(tmp_path, sizeof(tmp_path), "%s.tmp", ctx.out));
+  /* leftovers of SIGKILLed runs; then the name GCVAEDatasetWriterCreate will use (same
+     process, same name), so that the handlers can remove it */
+  PetscCall(GCVAETempRemoveStale(ctx.out, "datagen"));
+  PetscCall(GCVAETempName(ctx.out, tmp_path, sizeof(tmp_path)));
   signal(SIGINT, OnSignal);
   signal(SIGTERM, OnSignal);
   signal(SIGHUP, OnSignal);

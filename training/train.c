@@ -12,23 +12,33 @@ static char help[] = "gcvae-train: train a graph-conditioned VAE that generates 
                      "  -image_size P         (from the dataset) -extra F mask extra fraction (0.2)\n"
                      "  -eval_every N -eval_samples M   mean CG iterations on M test matrices every N epochs (5, 8)\n"
                      "  -max_train N -max_test N        use only the first N train / test matrices\n"
-                     "  -resume               continue from <o>.ckpt (written after every epoch)\n"
-                     "  -device cpu|cuda      cuda: the conv layers (image encoder, cnn decoder) through cuDNN, the rest on the CPU\n";
+                     "  -resume               continue from <o>.ckpt (written after every epoch: model, AdamW state,\n"
+                     "                        epoch and seed in one file) with its architecture and seed; without\n"
+                     "                        a checkpoint yet, start from epoch 0 (and say so)\n"
+                     "  -device cpu|cuda      cuda: the conv layers (image encoder, cnn decoder) through cuDNN, the rest on the CPU\n"
+                     "Output files (<o> and <o>.ckpt) are written to <file>.tmp.<host>.<pid> and renamed when\n"
+                     "complete: a reader sees the old file or the new one. Runs writing the same -o do not break\n"
+                     "each other; the last rename wins. A killed run leaves its last complete checkpoint; after\n"
+                     "kill -9 it may leave its temporary, which the next run on this host removes.\n";
 
-/* One progress line per epoch. After every epoch the model and the AdamW state go to
-   <o>.ckpt and <o>.ckpt.state (each written atomically), so a killed run loses at most
-   the epoch in progress and -resume continues exactly where it stopped: shuffling and
-   latent noise are seeded per epoch, so a resumed run equals an uninterrupted one. */
+/* One progress line per epoch. After every epoch the model, the AdamW state, the epoch
+   and the seed go to <o>.ckpt, one file written atomically (training/checkpoint.c), so a
+   killed run loses at most the epoch in progress and -resume continues exactly where it
+   stopped: shuffling and latent noise are seeded by (seed, epoch), so a resumed run
+   equals an uninterrupted one bit for bit. */
 #include <gcvae_model.h>
 #include <gcvae_cuda.h>
 #include <petsctime.h>
+#include <signal.h>
+#include <unistd.h>
 #include <zlib.h>
+#include "checkpoint.h"
 
 #define EDGE_LAYERS_DEFAULT 2 /* -edge_layers of the graph decoder: P1 Poisson n = 433, 5 epochs, 2 seeds:
                                  0.25-0.27 x Jacobi test loss with 0, 0.23-0.24 with 2 or 4 (2: 1.65x, 4: 2.2x time) */
 
 typedef struct {
-  char             data[PETSC_MAX_PATH_LEN], out[PETSC_MAX_PATH_LEN], ckpt[PETSC_MAX_PATH_LEN + 16], state[PETSC_MAX_PATH_LEN + 16];
+  char             data[PETSC_MAX_PATH_LEN], out[PETSC_MAX_PATH_LEN], ckpt[PETSC_MAX_PATH_LEN + 16];
   GCVAEModelHeader arch;
   PetscInt         epochs, batch, seed, eval_every, eval_samples, max_train, max_test;
   PetscReal        lr, lr_decay, weight_decay, clip, kl_weight;
@@ -140,7 +150,6 @@ static PetscErrorCode ProcessOptions(AppCtx *ctx)
   PetscCheck(ctx->clip > 0 && ctx->kl_weight >= 0 && ctx->weight_decay >= 0, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-clip must be > 0, -kl_weight and -weight_decay >= 0");
   PetscCheck(ctx->eval_every > 0, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-eval_every must be > 0");
   PetscCall(PetscSNPrintf(ctx->ckpt, sizeof(ctx->ckpt), "%s.ckpt", ctx->out));
-  PetscCall(PetscSNPrintf(ctx->state, sizeof(ctx->state), "%s.ckpt.state", ctx->out));
   PetscFunctionReturn(0);
 }
 
@@ -206,67 +215,16 @@ static PetscErrorCode SampleLoss(Sample *s, const nnreal r[], PetscReal *L, Pets
   PetscFunctionReturn(0);
 }
 
-/* ---- the AdamW state beside the checkpoint ---------------------------------
-   "GCVAEST1", epoch, step, nparams (int64 each), m, v (float32 [nparams]), crc32. */
-static PetscErrorCode StateWrite(const char path[], PetscInt epoch, const NNParamBuffer *p)
+/* This process's temporaries of <o> and <o>.ckpt, removed if the run is interrupted
+   (computed before the handlers are installed: nothing but unlink runs in a handler). */
+static char tmp_paths[2][PETSC_MAX_PATH_LEN];
+
+static void OnSignal(int sig)
 {
-  char     tmp[PETSC_MAX_PATH_LEN + 24];
-  FILE    *f;
-  int64_t  hdr[3] = {epoch, p->step, (int64_t)p->count};
-  uLong    crc    = crc32(0L, Z_NULL, 0);
-  float   *buf;
-  uint32_t c;
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
-  PetscCall(PetscMalloc1(2 * p->count, &buf));
-  for (size_t i = 0; i < p->count; i++) {
-    buf[i]            = (float)p->m[i];
-    buf[p->count + i] = (float)p->v[i];
-  }
-  f = fopen(tmp, "wb");
-  PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the training state %s", tmp);
-  crc = crc32(crc, (const Bytef *)"GCVAEST1", 8);
-  crc = crc32(crc, (const Bytef *)hdr, sizeof(hdr));
-  crc = crc32(crc, (const Bytef *)buf, (uInt)(2 * p->count * sizeof(float)));
-  c   = (uint32_t)crc;
-  if (fwrite("GCVAEST1", 1, 8, f) != 8 || fwrite(hdr, sizeof(hdr), 1, f) != 1 || fwrite(buf, sizeof(float), 2 * p->count, f) != 2 * p->count || fwrite(&c, 4, 1, f) != 1 || fclose(f)) {
-    (void)unlink(tmp);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write the training state %s", tmp);
-  }
-  PetscCall(PetscFree(buf));
-  PetscCheck(!rename(tmp, path), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot rename %s to %s", tmp, path);
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode StateRead(const char path[], PetscInt *epoch, NNParamBuffer *p)
-{
-  FILE    *f = fopen(path, "rb");
-  char     magic[8];
-  int64_t  hdr[3];
-  float   *buf;
-  uint32_t c;
-  uLong    crc = crc32(0L, Z_NULL, 0);
-
-  PetscFunctionBeginUser;
-  PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "-resume: cannot open the training state %s", path);
-  PetscCheck(fread(magic, 1, 8, f) == 8 && !memcmp(magic, "GCVAEST1", 8) && fread(hdr, sizeof(hdr), 1, f) == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-resume: %s is not a training state file", path);
-  PetscCheck(hdr[2] == (int64_t)p->count, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-resume: %s holds %lld parameters, the checkpoint's model %zu", path, (long long)hdr[2], p->count);
-  PetscCall(PetscMalloc1(2 * p->count, &buf));
-  PetscCheck(fread(buf, sizeof(float), 2 * p->count, f) == 2 * p->count && fread(&c, 4, 1, f) == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-resume: %s is truncated", path);
-  fclose(f);
-  crc = crc32(crc, (const Bytef *)"GCVAEST1", 8);
-  crc = crc32(crc, (const Bytef *)hdr, sizeof(hdr));
-  crc = crc32(crc, (const Bytef *)buf, (uInt)(2 * p->count * sizeof(float)));
-  PetscCheck((uint32_t)crc == c, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-resume: %s: checksum mismatch, the file is corrupt", path);
-  for (size_t i = 0; i < p->count; i++) {
-    p->m[i] = buf[i];
-    p->v[i] = buf[p->count + i];
-  }
-  p->step = (int)hdr[1];
-  *epoch  = (PetscInt)hdr[0];
-  PetscCall(PetscFree(buf));
-  PetscFunctionReturn(0);
+  for (int i = 0; i < 2; i++)
+    if (tmp_paths[i][0]) (void)unlink(tmp_paths[i]);
+  signal(sig, SIG_DFL);
+  raise(sig);
 }
 
 /* crc32 of the parameters as float32: a fingerprint to compare runs */
@@ -337,11 +295,20 @@ int main(int argc, char **argv)
   PetscLogDouble            t0, t1, tprev = 0;
   PetscReal                 test_L = 0, train_L = 0, kl_mean = 0;
   PetscMPIInt               size;
+  PetscBool                 found = PETSC_FALSE; /* -resume found a checkpoint */
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
   PetscCheck(size == 1, PETSC_COMM_WORLD, PETSC_ERR_SUP, "gcvae-train runs on one process (threaded BLAS)");
   PetscCall(ProcessOptions(&ctx));
+  /* leftovers of SIGKILLed runs; then our own temporaries go if we are interrupted */
+  PetscCall(GCVAETempRemoveStale(ctx.out, "train"));
+  PetscCall(GCVAETempRemoveStale(ctx.ckpt, "train"));
+  PetscCall(GCVAETempName(ctx.out, tmp_paths[0], sizeof(tmp_paths[0])));
+  PetscCall(GCVAETempName(ctx.ckpt, tmp_paths[1], sizeof(tmp_paths[1])));
+  signal(SIGINT, OnSignal);
+  signal(SIGTERM, OnSignal);
+  signal(SIGHUP, OnSignal);
   PetscCall(PetscTime(&t0));
   PetscCall(GCVAEDatasetOpen(PETSC_COMM_SELF, ctx.data, &ds));
   PetscCall(GCVAEDatasetGetHeader(ds, &dh));
@@ -353,16 +320,20 @@ int main(int argc, char **argv)
 
   /* the model: from the checkpoint, or new */
   if (ctx.resume) {
-    PetscInt epoch = -1;
-    PetscCall(GCVAEModelLoad(PETSC_COMM_SELF, ctx.ckpt, &model));
-    PetscCall(GCVAEModelGetParams(model, &P));
-    PetscCall(StateRead(ctx.state, &epoch, P));
-    PetscCall(GCVAEModelGetHeader(model, &mh));
-    PetscCheck(epoch == mh->epochs, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-resume: %s is at epoch %" PetscInt_FMT " but %s at epoch %" PetscInt_FMT, ctx.ckpt, mh->epochs, ctx.state, epoch);
-    start         = epoch;
-    tprev         = mh->train_seconds;
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: resuming from %s after epoch %" PetscInt_FMT " (its architecture, not the command line's)\n", ctx.ckpt, start));
-  } else {
+    PetscInt epoch = -1, seed = -1;
+    PetscCall(GCVAECheckpointRead(ctx.ckpt, &model, &epoch, &seed, &found));
+    if (found) {
+      PetscCall(GCVAEModelGetParams(model, &P));
+      PetscCall(GCVAEModelGetHeader(model, &mh));
+      start = epoch;
+      tprev = mh->train_seconds;
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: resuming from %s after epoch %" PetscInt_FMT " (its architecture, not the command line's)\n", ctx.ckpt, start));
+      /* the seed is part of the random state: another one would shuffle differently */
+      if (seed != ctx.seed) PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: the checkpoint's seed %" PetscInt_FMT " continues its shuffling and noise (not -seed %" PetscInt_FMT ")\n", seed, ctx.seed));
+      ctx.seed = seed;
+    } else PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: -resume: no checkpoint %s yet: starting from epoch 0\n", ctx.ckpt));
+  }
+  if (!found) {
     ctx.arch.node_features = GCVAE_NODE_FEATURES;
     ctx.arch.edge_features = GCVAE_EDGE_FEATURES;
     ctx.arch.image_size    = dh->image_size;
@@ -441,14 +412,13 @@ int main(int argc, char **argv)
       PetscCall(PetscPrintf(PETSC_COMM_SELF, "  CG its %.1f (jacobi %.1f)", (double)im, (double)ij));
     }
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "\n"));
-    /* checkpoint: state first, then the model whose header says the epoch */
+    /* checkpoint: model, AdamW state, epoch and seed in one atomic file */
     mh->epochs        = epoch + 1;
     mh->train_loss    = train_L;
     mh->test_loss     = test_L;
     mh->kl            = kl_mean;
     mh->train_seconds = tprev + (te1 - t0);
-    PetscCall(StateWrite(ctx.state, epoch + 1, P));
-    PetscCall(GCVAEModelSave(model, ctx.ckpt));
+    PetscCall(GCVAECheckpointWrite(ctx.ckpt, model, epoch + 1, ctx.seed));
   }
   PetscCall(PetscTime(&t1));
   mh->train_seconds = tprev + (t1 - t0);

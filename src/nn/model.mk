@@ -5,7 +5,7 @@
 MODEL_DEFAULT_GOAL := $(.DEFAULT_GOAL)
 
 MODEL_DBL_OBJ   := $(OBJDIR)/dbl/src/model.o $(OBJDIR)/dbl/src/modelforward.o $(OBJDIR)/dbl/src/modelbackward.o $(OBJDIR)/dbl/src/input.o
-MODEL_PETSC_OBJ := $(OBJDIR)/src/scale.o $(OBJDIR)/src/mask.o $(OBJDIR)/src/loss.o $(OBJDIR)/src/modelio.o
+MODEL_PETSC_OBJ := $(OBJDIR)/src/scale.o $(OBJDIR)/src/mask.o $(OBJDIR)/src/loss.o $(OBJDIR)/src/modelio.o $(OBJDIR)/src/tmpfile.o
 MODEL_HEADERS   := include/gcvae.h include/gcvae_model.h include/gcvae_nn.h src/inputimpl.h src/layoutimpl.h src/modelimpl.h
 
 $(MODEL_DBL_OBJ): $(OBJDIR)/dbl/%.o: %.c $(MODEL_HEADERS)
