@@ -32,7 +32,10 @@ static void CheckExtra(PetscReal extra, char msg[], size_t len)
   if (extra > 10) PetscSNPrintf(msg, len, "-pc_gcvae_extra %g must be in [0, 10] (or < 0 for the model's)", (double)extra);
 }
 
-static PetscLogEvent PC_GCVAE_Generate, PC_GCVAE_Apply; /* registered by PCGCVAEInitializePackage() */
+/* -log_view events, registered by PCGCVAEInitializePackage(): the whole setup, the apply, and the
+   steps of the setup that are not the network's own (those are GCVAEScale ... GCVAEFactor) */
+static PetscLogEvent PC_GCVAE_Generate, PC_GCVAE_Apply, PC_GCVAE_Symmetry, PC_GCVAE_Transpose;
+PetscLogEvent        PC_GCVAE_Probe;
 
 /* R = D^{-1/2} (Jacobi) in A's layout: the fallback, and the factor of a 0 x 0 matrix */
 static PetscErrorCode JacobiFactor(Mat A, Mat *R)
@@ -125,7 +128,9 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
   if (!N) PetscCall(JacobiFactor(A, &gc->R)); /* 0 x 0: an empty R, as other PCs just return */
   else {
     /* the network and CG assume A symmetric: a nonsymmetric A is treated like an R worse than Jacobi */
+    PetscCall(PetscLogEventBegin(PC_GCVAE_Symmetry, pc, A, 0, 0));
     PetscCall(GCVAEMatAsymmetry(A, &gc->asym));
+    PetscCall(PetscLogEventEnd(PC_GCVAE_Symmetry, pc, A, 0, 0));
     if (gc->asym > PC_GCVAE_SYMMETRY_TOL) {
       PetscCall(PetscSNPrintf(why, sizeof(why), "the matrix is not symmetric (max_i ||row_i(A) - row_i(A^T)||_1 / ||row_i(A)||_1 = %g > %g)", (double)gc->asym, (double)PC_GCVAE_SYMMETRY_TOL));
       PetscCheck(gc->fallback != PC_GCVAE_FALLBACK_ERROR, comm, PETSC_ERR_ARG_WRONG, "PCGCVAE: %s; PCGCVAE is for SPD matrices (use -pc_gcvae_fallback jacobi or none)", why);
@@ -159,7 +164,9 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
     if (cusparse) PetscCall(MatConvert(gc->R, MATAIJCUSPARSE, MAT_INPLACE_MATRIX, &gc->R));
     else if (gc->device == PC_GCVAE_DEVICE_CUDA && N) PetscCall(PCGCVAESetUpDevice_CUDA(pc));
   }
+  PetscCall(PetscLogEventBegin(PC_GCVAE_Transpose, pc, A, 0, 0));
   PetscCall(MatTranspose(gc->R, MAT_INITIAL_MATRIX, &gc->Rt));
+  PetscCall(PetscLogEventEnd(PC_GCVAE_Transpose, pc, A, 0, 0));
   PetscCall(MatCreateVecs(gc->R, &gc->work, NULL));
   {
     MatInfo ia, ir;
@@ -724,6 +731,9 @@ PetscErrorCode PCGCVAEInitializePackage(void)
   PetscCall(PCRegister(PCGCVAE, PCCreate_GCVAE));
   PetscCall(PetscLogEventRegister("PCGCVAEGenerate", PC_CLASSID, &PC_GCVAE_Generate));
   PetscCall(PetscLogEventRegister("PCGCVAEApply", PC_CLASSID, &PC_GCVAE_Apply));
+  PetscCall(PetscLogEventRegister("PCGCVAESymmetry", PC_CLASSID, &PC_GCVAE_Symmetry));
+  PetscCall(PetscLogEventRegister("PCGCVAEProbe", PC_CLASSID, &PC_GCVAE_Probe));
+  PetscCall(PetscLogEventRegister("PCGCVAETranspose", PC_CLASSID, &PC_GCVAE_Transpose));
   PetscCall(PetscRegisterFinalize(PCGCVAEFinalizePackage));
   PetscFunctionReturn(0);
 }

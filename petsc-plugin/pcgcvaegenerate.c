@@ -21,6 +21,7 @@ static PetscErrorCode Probe(Mat A, Mat R, Vec dinvsqrt, PetscReal *est)
   PetscReal   sum = 0, nrm;
 
   PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(PC_GCVAE_Probe, A, 0, 0, 0));
   PetscCall(MatCreateVecs(A, &v, &t));
   PetscCall(VecDuplicate(v, &u));
   PetscCall(VecDuplicate(v, &w));
@@ -49,6 +50,7 @@ static PetscErrorCode Probe(Mat A, Mat R, Vec dinvsqrt, PetscReal *est)
   PetscCall(VecDestroy(&t));
   PetscCall(VecDestroy(&u));
   PetscCall(VecDestroy(&w));
+  PetscCall(PetscLogEventEnd(PC_GCVAE_Probe, A, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 

@@ -35,6 +35,7 @@ typedef struct {
    of a structurally nonsymmetric one (Dirichlet rows without eliminated columns). */
 #define PC_GCVAE_SYMMETRY_TOL 1e-8
 
+PETSC_INTERN PetscLogEvent PC_GCVAE_Probe; /* the probe estimates (pcgcvaegenerate.c) */
 /* pcgcvaegenerate.c: R for A (A's layout) from the network; sets gc->probe and gc->probe_jacobi */
 PETSC_INTERN PetscErrorCode PCGCVAEGenerate_Private(PC, Mat A, Mat *R);
 PETSC_INTERN PetscErrorCode PCApply_GCVAE(PC, Vec, Vec);
