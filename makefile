@@ -6,6 +6,7 @@
 #   make bench  deps + build + setup/apply cost against FSAI, ParaSails, ICC(0) at n ~ 1e3..1e6
 #   make CUDA=1 also the CUDA backend (src/cuda/cuda.mk: nvcc, cuBLAS, cuSPARSE); tests/gpu.sh on a GPU
 #   make meshes regenerate meshes/*.msh from meshes/unit_square.geo with gmsh
+#   make meshes-train  graded and L-shaped training meshes (meshes/graded_square.geo, l_shape.geo)
 #   make study  the paper's Figures 3-5: tables and plots -> tutorials/results/ (about an hour;
 #               STUDY_QUICK=1: a smoke version in data/study_quick/)
 #   make install PREFIX=/usr/local [DESTDIR=]  libraries, headers, models, lib/pkgconfig/pcgcvae.pc
@@ -61,10 +62,19 @@ include $(wildcard src/*/*.mk)
 # square_24 113, square_66 293, square_102 445, square_243 1029.
 MESH_H   := 0.2:24 0.14:66 0.1:102 0.067:243 0.05:433 0.034:1005 0.025:1781
 
+# Training meshes of other shapes, geo:h:N (N interior vertices, the P1 n; P2 n in the comment):
+# graded_N.msh (unit square graded towards (0,0), meshes/graded_square.geo): 71 (P2 319),
+# 132 (575), 281 (1193), 562 (2343), 1163 (4789); lshape_N.msh (meshes/l_shape.geo): 75 (P2 337),
+# 188 (811), 326 (1381), 710 (2955), 1329 (5473). graded_71 and lshape_75 are committed (tests).
+MESH_TRAIN := graded_square:0.14:graded_71 graded_square:0.1:graded_132 graded_square:0.07:graded_281 \
+              graded_square:0.05:graded_562 graded_square:0.035:graded_1163 \
+              l_shape:0.1:lshape_75 l_shape:0.07:lshape_188 l_shape:0.05:lshape_326 \
+              l_shape:0.035:lshape_710 l_shape:0.025:lshape_1329
+
 # keep objects make would otherwise treat as intermediate (and rebuild every time)
 .SECONDARY:
 
-.PHONY: all deps run test models meshes study clean check-petsc bench install uninstall
+.PHONY: all deps run test models models-multi meshes meshes-train study clean check-petsc bench install uninstall
 all: check-petsc $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so $(TOOLS) $(TEST_BIN) $(TUTORIALS) $(BENCH_BIN)
 
 check-petsc:
@@ -210,6 +220,15 @@ meshes:
 	@for p in $(MESH_H); do h=$${p%%:*}; n=$${p##*:}; \
 	  gmsh -2 -format msh22 -setnumber h $$h meshes/unit_square.geo -o meshes/square_$$n.msh >/dev/null || exit 1; \
 	  echo "meshes/square_$$n.msh (h = $$h)"; done
+
+# The name's N is checked against the mesh (meshes/interior.awk): another gmsh version may mesh
+# differently, and the recipes (models-multi) name their datasets by N.
+meshes-train:
+	@for t in $(MESH_TRAIN); do geo=$${t%%:*}; rest=$${t#*:}; h=$${rest%%:*}; name=$${rest#*:}; \
+	  gmsh -2 -format msh22 -setnumber h $$h meshes/$$geo.geo -o meshes/$$name.msh >/dev/null || exit 1; \
+	  n=$$(awk -f meshes/interior.awk meshes/$$name.msh); \
+	  [ "$$name" = "$${name%_*}_$$n" ] || { echo "meshes/$$name.msh has $$n interior vertices, not $${name##*_} (gmsh $$(gmsh --version 2>&1)): update MESH_TRAIN"; exit 1; }; \
+	  echo "meshes/$$name.msh (h = $$h, n = $$n)"; done
 
 clean:
 	rm -rf $(OBJDIR) $(LIBDIR) $(BINDIR) tests/bin tests/out $(TUTORIALS) $(BENCH_BIN)
