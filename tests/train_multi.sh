@@ -7,6 +7,7 @@
 #  - it is deterministic for a seed (two runs, same parameter fingerprint), and a run killed
 #    right after epoch 2's checkpoint (GCVAE_TEST_KILL) resumes to the uninterrupted run's
 #    parameters, bit for bit;
+#  - the cnn decoder trains on two datasets of one n;
 #  - clear errors: datasets of two families, the cnn decoder on two n, and -resume with another
 #    dataset list (other order, fewer, other -max_train) or an unknown file in the list.
 set -u
@@ -54,6 +55,11 @@ bin/gcvae-train -data $out/pg.h5,$out/bl.h5 $common -epochs 1 -o $out/x.bin > $o
   || refused "two families" $out/family.log "$out/bl.h5 is of family biharmonic, but $out/pg.h5 is of family poisson"
 bin/gcvae-train -data $two $common -decoder cnn -edge_layers 0 -epochs 1 -o $out/x.bin > $out/cnn.log 2>&1 && fail "cnn decoder on two n accepted" \
   || refused "cnn decoder on n 71 and 75" $out/cnn.log "-decoder cnn generates matrices of one size, but $out/pg.h5 has n = 71 and $out/pl.h5 n = 75"
+# the cnn decoder on two datasets of one n (one mesh, another seed) trains; the mesh is recorded once
+bin/gcvae-datagen -family poisson -mesh meshes/graded_71.msh -samples 6 -seed 8 -o $out/pg2.h5 > /dev/null || fail "datagen graded, seed 8"
+bin/gcvae-train -data $out/pg.h5,$out/pg2.h5 $common -decoder cnn -edge_layers 0 -epochs 1 -o $out/cnn.bin > $out/cnn_one_n.log 2>&1 \
+  && [ "$(python3 -c 'import sys; print(open(sys.argv[1], "rb").read()[400:656].split(b"\0")[0].decode())' $out/cnn.bin)" = meshes/graded_71.msh ] \
+  && echo "ok   cnn decoder on two datasets of n 71 trains (mesh recorded once)" || fail "cnn decoder on one n: $(msg $out/cnn_one_n.log)"
 bin/gcvae-train -data $out/pg.h5,$out/none.h5 $common -epochs 1 -o $out/x.bin > $out/none.log 2>&1 && fail "missing file accepted" \
   || refused "a missing file in the list" $out/none.log "Dataset file $out/none.h5 does not exist"
 # -resume from full.bin.ckpt (epoch 4) to 5 epochs with another list
