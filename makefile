@@ -6,6 +6,8 @@
 #   make bench  deps + build + setup/apply cost against FSAI, ParaSails, ICC(0) at n ~ 1e3..1e6
 #   make CUDA=1 also the CUDA backend (src/cuda/cuda.mk: nvcc, cuBLAS, cuSPARSE); tests/gpu.sh on a GPU
 #   make meshes regenerate meshes/*.msh from meshes/unit_square.geo with gmsh
+#   make meshes-train  graded and L-shaped training meshes (meshes/graded_square.geo, l_shape.geo)
+#   make models-multi  the recipe for one model per family on several sizes and meshes (long; not yet run)
 #   make study  the paper's Figures 3-5: tables and plots -> tutorials/results/ (about an hour;
 #               STUDY_QUICK=1: a smoke version in data/study_quick/)
 #   make install PREFIX=/usr/local [DESTDIR=]  libraries, headers, models, lib/pkgconfig/pcgcvae.pc
@@ -61,10 +63,19 @@ include $(wildcard src/*/*.mk)
 # square_24 113, square_66 293, square_102 445, square_243 1029.
 MESH_H   := 0.2:24 0.14:66 0.1:102 0.067:243 0.05:433 0.034:1005 0.025:1781
 
+# Training meshes of other shapes, geo:h:N (N interior vertices, the P1 n; P2 n in the comment):
+# graded_N.msh (unit square graded towards (0,0), meshes/graded_square.geo): 71 (P2 319),
+# 132 (575), 281 (1193), 562 (2343), 1163 (4789); lshape_N.msh (meshes/l_shape.geo): 75 (P2 337),
+# 188 (811), 326 (1381), 710 (2955), 1329 (5473). graded_71 and lshape_75 are committed (tests).
+MESH_TRAIN := graded_square:0.14:graded_71 graded_square:0.1:graded_132 graded_square:0.07:graded_281 \
+              graded_square:0.05:graded_562 graded_square:0.035:graded_1163 \
+              l_shape:0.1:lshape_75 l_shape:0.07:lshape_188 l_shape:0.05:lshape_326 \
+              l_shape:0.035:lshape_710 l_shape:0.025:lshape_1329
+
 # keep objects make would otherwise treat as intermediate (and rebuild every time)
 .SECONDARY:
 
-.PHONY: all deps run test models meshes study clean check-petsc bench install uninstall
+.PHONY: all deps run test models models-multi meshes meshes-train study clean check-petsc bench install uninstall
 all: check-petsc $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so $(TOOLS) $(TEST_BIN) $(TUTORIALS) $(BENCH_BIN)
 
 check-petsc:
@@ -164,6 +175,57 @@ models: deps
 	OPENBLAS_NUM_THREADS=1 $(BINDIR)/gcvae-train -data data/poisson_433.h5 $(EDGE_TRAIN) -o models/poisson_433_edge.bin
 	rm -f models/*.ckpt models/*.ckpt.state
 
+# ---- make models-multi: models/poisson.bin and models/biharmonic.bin each trained on datasets of
+# several sizes and three mesh shapes at once (gcvae-train -data a.h5,b.h5,...), so that one model
+# per family serves every size and mesh. Not yet run: see models/README.md ("Retraining on several
+# sizes and meshes") for the time estimate. Datasets go to $(MULTI_DIR), named with their sample
+# count and kept (a rerun regenerates only what is missing); training runs with -resume, so an
+# interrupted make continues from the last epoch (a checkpoint of other datasets is refused).
+# Estimate (from the smoke run below, 10 samples per dataset, 1 epoch, OPENBLAS_NUM_THREADS=1, on
+# the shared 2-core development machine; scaled linearly in the number of matrices):
+#   datagen   poisson 9 x 400 about 11 min, biharmonic 8 x 200 about 5 min
+#   poisson   2880 train matrices: about 100 s per epoch, 14 epochs about 25 min; ~4.5 GB prepared
+#   biharmonic 1280 train matrices: about 8 min per epoch, 10 epochs about 1 h 25 min; ~7.5 GB
+#   in all about 2 h 10 min and 8 GB of memory at the peak (the biharmonic run)
+# Smoke check with tiny counts, without touching models/ (about 1 min):
+#   make models-multi MULTI_POISSON_SAMPLES=10 MULTI_BIHARMONIC_SAMPLES=10 MULTI_DIR=data/multi_smoke \
+#     MULTI_MODELS=data/multi_smoke MULTI_POISSON_TRAIN="$(POISSON_TRAIN) -epochs 1" \
+#     MULTI_BIHARMONIC_TRAIN="$(BIHARMONIC_TRAIN) -epochs 1"
+# P1 n: 102 433 1781 (square), 132 562 1163 (graded), 188 710 1329 (L-shape).
+MULTI_POISSON    ?= square_102 square_433 square_1781 graded_132 graded_562 graded_1163 lshape_188 lshape_710 lshape_1329
+# P2 n: 445 1029 (square), 319 575 1193 (graded), 337 811 1381 (L-shape).
+MULTI_BIHARMONIC ?= square_102 square_243 graded_71 graded_132 graded_281 lshape_75 lshape_188 lshape_326
+# samples per dataset (80% train); biharmonic matrices cost ~4x the memory of P1 ones (the loss's
+# products R~^T A~ R~ on the wider P2 pattern), hence fewer
+MULTI_POISSON_SAMPLES    ?= 400
+MULTI_BIHARMONIC_SAMPLES ?= 200
+MULTI_DIR        ?= data/multi
+MULTI_MODELS     ?= models
+# the flags of the single-size models (architecture and schedule); their -epochs apply (the last wins)
+MULTI_POISSON_TRAIN    ?= $(POISSON_TRAIN)
+MULTI_BIHARMONIC_TRAIN ?= $(BIHARMONIC_TRAIN)
+comma := ,
+empty :=
+space := $(empty) $(empty)
+MULTI_POISSON_DATA    := $(subst $(space),$(comma),$(strip $(MULTI_POISSON:%=$(MULTI_DIR)/poisson_%_$(MULTI_POISSON_SAMPLES).h5)))
+MULTI_BIHARMONIC_DATA := $(subst $(space),$(comma),$(strip $(MULTI_BIHARMONIC:%=$(MULTI_DIR)/biharmonic_%_$(MULTI_BIHARMONIC_SAMPLES).h5)))
+models-multi: deps
+	$(MAKE) all
+	$(MAKE) meshes-train
+	@mkdir -p $(MULTI_DIR) $(MULTI_MODELS)
+	@# one generator seed per dataset (its place in the list), so no two share coefficient draws
+	@for fam in poisson biharmonic; do \
+	  if [ $$fam = poisson ]; then list="$(MULTI_POISSON)"; seed=100; ns=$(MULTI_POISSON_SAMPLES); \
+	  else list="$(MULTI_BIHARMONIC)"; seed=200; ns=$(MULTI_BIHARMONIC_SAMPLES); fi; \
+	  for m in $$list; do seed=$$((seed + 1)); f=$(MULTI_DIR)/$${fam}_$${m}_$$ns.h5; \
+	    [ -f $$f ] && continue; \
+	    echo "$(BINDIR)/gcvae-datagen -family $$fam -mesh meshes/$$m.msh -samples $$ns -seed $$seed -o $$f"; \
+	    $(BINDIR)/gcvae-datagen -family $$fam -mesh meshes/$$m.msh -samples $$ns -seed $$seed -o $$f > $$f.log || exit 1; \
+	  done; done
+	$(BINDIR)/gcvae-train -data $(MULTI_POISSON_DATA) $(MULTI_POISSON_TRAIN) -resume -o $(MULTI_MODELS)/poisson.bin
+	$(BINDIR)/gcvae-train -data $(MULTI_BIHARMONIC_DATA) $(MULTI_BIHARMONIC_TRAIN) -resume -o $(MULTI_MODELS)/biharmonic.bin
+	rm -f $(MULTI_MODELS)/poisson.bin.ckpt $(MULTI_MODELS)/biharmonic.bin.ckpt
+
 # The comparison study (tutorials/study/study.py): datasets, cnn models and compare runs cached
 # in data/study/ (a rerun redoes only what is missing), results in tutorials/results/.
 # Debian's python3 has matplotlib (make deps); a python3 earlier on PATH may not.
@@ -210,6 +272,15 @@ meshes:
 	@for p in $(MESH_H); do h=$${p%%:*}; n=$${p##*:}; \
 	  gmsh -2 -format msh22 -setnumber h $$h meshes/unit_square.geo -o meshes/square_$$n.msh >/dev/null || exit 1; \
 	  echo "meshes/square_$$n.msh (h = $$h)"; done
+
+# The name's N is checked against the mesh (meshes/interior.awk): another gmsh version may mesh
+# differently, and the recipes (models-multi) name their datasets by N.
+meshes-train:
+	@for t in $(MESH_TRAIN); do geo=$${t%%:*}; rest=$${t#*:}; h=$${rest%%:*}; name=$${rest#*:}; \
+	  gmsh -2 -format msh22 -setnumber h $$h meshes/$$geo.geo -o meshes/$$name.msh >/dev/null || exit 1; \
+	  n=$$(awk -f meshes/interior.awk meshes/$$name.msh); \
+	  [ "$$name" = "$${name%_*}_$$n" ] || { echo "meshes/$$name.msh has $$n interior vertices, not $${name##*_} (gmsh $$(gmsh --version 2>&1)): update MESH_TRAIN"; exit 1; }; \
+	  echo "meshes/$$name.msh (h = $$h, n = $$n)"; done
 
 clean:
 	rm -rf $(OBJDIR) $(LIBDIR) $(BINDIR) tests/bin tests/out $(TUTORIALS) $(BENCH_BIN)

@@ -35,9 +35,10 @@ typedef struct {
   PetscInt  scaling;       /* 1: Jacobi scaling (the only one so far) */
   /* training summary */
   char      family[GCVAE_MODEL_NAME_LEN]; /* dataset family */
-  char      mesh[GCVAE_MODEL_NAME_LEN];   /* dataset mesh */
-  PetscInt  train_n;       /* n of the training matrices */
-  PetscInt  train_samples; /* number of training matrices */
+  char      mesh[GCVAE_MODEL_NAME_LEN];   /* dataset mesh; several datasets: "m1,m2,..." (each once,
+                                             cut to the field, ending "..." when cut) */
+  PetscInt  train_n;       /* n of the training matrices (several datasets: the largest) */
+  PetscInt  train_samples; /* number of training matrices (several datasets: all together) */
   PetscInt  epochs;        /* epochs trained */
   PetscInt  seed;          /* training seed */
   PetscReal train_loss, test_loss, kl; /* final losses */

@@ -2,7 +2,7 @@
    optimizer state (the earlier pair <o>.ckpt + <o>.ckpt.state could be left at different
    epochs by a kill between the two renames, and -resume then refused it).
 
-   Layout (little-endian, checkpoint format version 1):
+   Layout (little-endian, checkpoint format version 2):
      0    magic "GCVAECK\0"                          8 bytes
      8    format version                              uint32
      12   endianness marker 0x01020304                uint32
@@ -13,7 +13,12 @@
      48   length L of the model image                 uint64
      56   the model image: a complete model file      L bytes (GCVAEModelWriteStream)
      ...  AdamW first and second moments              float32 [nparams] each
+     ...  length D of the dataset list                uint32   (version 2)
+     ...  the dataset list, "path\tidentity\n" each   D bytes  (version 2; trainset.c)
      end  CRC-32 (zlib) of all preceding bytes        uint32
+   The dataset list lets -resume refuse a run on other datasets: the shuffle permutes their
+   union, so the same epoch and seed on other data would silently continue another run.
+   Version 1 (no list) is still read; its datasets cannot be checked.
    The model image keeps its own header and CRC, so a checkpoint's model is checked exactly
    like a model file. Moments are float32 like the parameters: the build's nnreal. */
 #include <errno.h>
@@ -26,7 +31,7 @@
 #include "checkpoint.h"
 
 #define CKPT_MAGIC     "GCVAECK" /* with its NUL: 8 bytes */
-#define CKPT_VERSION   1
+#define CKPT_VERSION   2
 #define CKPT_MARK      0x01020304u
 #define CKPT_PREFIX    56
 
@@ -72,14 +77,14 @@ static uint32_t Crc(const unsigned char *p, size_t n)
 }
 
 /* The whole checkpoint in memory (*buf malloc'ed by open_memstream; free() it). */
-static PetscErrorCode Encode(const char path[], GCVAEModel model, PetscInt epoch, PetscInt seed, unsigned char **buf, size_t *len)
+static PetscErrorCode Encode(const char path[], GCVAEModel model, PetscInt epoch, PetscInt seed, const char datasets[], unsigned char **buf, size_t *len)
 {
   GCVAEModelHeader *mh;
   NNParamBuffer    *P;
   unsigned char     prefix[CKPT_PREFIX], b4[4];
   float            *params;
   char             *mem = NULL;
-  size_t            mlen, memlen = 0;
+  size_t            mlen, memlen = 0, dlen = strlen(datasets);
   FILE             *f;
   int               bad = 0;
 
@@ -114,9 +119,11 @@ static PetscErrorCode Encode(const char path[], GCVAEModel model, PetscInt epoch
       bad = fwrite(b4, 1, 4, f) != 4;
     }
   }
+  PutU32(b4, (uint32_t)dlen);
+  if (!bad) bad = fwrite(b4, 1, 4, f) != 4 || fwrite(datasets, 1, dlen, f) != dlen;
   bad = fclose(f) || bad;
   PetscCheck(!bad, PETSC_COMM_SELF, PETSC_ERR_MEM, "cannot write the checkpoint %s: no memory for its image", path);
-  PetscCheck(memlen == CKPT_PREFIX + mlen + 8 * P->count, PETSC_COMM_SELF, PETSC_ERR_PLIB, "checkpoint %s: image of %zu bytes, expected %zu", path, memlen, CKPT_PREFIX + mlen + 8 * P->count);
+  PetscCheck(memlen == CKPT_PREFIX + mlen + 8 * P->count + 4 + dlen, PETSC_COMM_SELF, PETSC_ERR_PLIB, "checkpoint %s: image of %zu bytes, expected %zu", path, memlen, CKPT_PREFIX + mlen + 8 * P->count + 4 + dlen);
   PutU64((unsigned char *)mem + 48, (uint64_t)mlen);
   mem = realloc(mem, memlen + 4);
   PetscCheck(mem, PETSC_COMM_SELF, PETSC_ERR_MEM, "cannot write the checkpoint %s: no memory for its image", path);
@@ -126,7 +133,7 @@ static PetscErrorCode Encode(const char path[], GCVAEModel model, PetscInt epoch
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode GCVAECheckpointWrite(const char path[], GCVAEModel model, PetscInt epoch, PetscInt seed)
+PetscErrorCode GCVAECheckpointWrite(const char path[], GCVAEModel model, PetscInt epoch, PetscInt seed, const char datasets[])
 {
   char           tmp[PETSC_MAX_PATH_LEN];
   unsigned char *buf = NULL;
@@ -136,7 +143,8 @@ PetscErrorCode GCVAECheckpointWrite(const char path[], GCVAEModel model, PetscIn
   const char    *step = "writing";
 
   PetscFunctionBegin;
-  PetscCall(Encode(path, model, epoch, seed, &buf, &len));
+  PetscCheck(strlen(datasets) <= UINT32_MAX, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "checkpoint %s: the dataset list is too long", path);
+  PetscCall(Encode(path, model, epoch, seed, datasets, &buf, &len));
   PetscCall(GCVAETempName(path, tmp, sizeof(tmp)));
   f = fopen(tmp, "wb");
   if (!f) {
@@ -164,26 +172,32 @@ PetscErrorCode GCVAECheckpointWrite(const char path[], GCVAEModel model, PetscIn
 }
 
 /* The moments, the step and the model from a checked image (buf, len). */
-static PetscErrorCode Decode(const char path[], const unsigned char *buf, size_t len, GCVAEModel *model, PetscInt *epoch, PetscInt *seed)
+static PetscErrorCode Decode(const char path[], const unsigned char *buf, size_t len, GCVAEModel *model, PetscInt *epoch, PetscInt *seed, char **datasets)
 {
   GCVAEModelHeader hdr;
   NNParamBuffer   *P;
   float           *params;
   FILE            *f;
-  uint64_t         n, mlen;
+  uint64_t         n, mlen, dlen = 0, tail = 4; /* tail: bytes after the moments */
+  uint32_t         version = GetU32(buf + 8);
   int64_t          ep, step, sd;
   PetscErrorCode   ierr;
 
   PetscFunctionBegin;
   PetscCheck(GetU32(buf + 12) == CKPT_MARK, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-resume: checkpoint %s: endianness marker 0x%08x is not 0x01020304", path, (unsigned)GetU32(buf + 12));
-  PetscCheck(GetU32(buf + 8) == CKPT_VERSION, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-resume: checkpoint %s: format version %u, this build reads %d", path, (unsigned)GetU32(buf + 8), CKPT_VERSION);
+  PetscCheck(version == 1 || version == CKPT_VERSION, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-resume: checkpoint %s: format version %u, this build reads 1 and %d", path, (unsigned)version, CKPT_VERSION);
   ep   = (int64_t)GetU64(buf + 16);
   step = (int64_t)GetU64(buf + 24);
   sd   = (int64_t)GetU64(buf + 32);
   n    = GetU64(buf + 40);
   mlen = GetU64(buf + 48);
   PetscCheck(ep > 0 && ep <= PETSC_MAX_INT && step >= 0 && step <= INT32_MAX && sd >= 0 && sd <= PETSC_MAX_INT && n > 0 && n <= INT32_MAX, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-resume: checkpoint %s: epoch %lld, step %lld, seed %lld or nparams %llu out of range", path, (long long)ep, (long long)step, (long long)sd, (unsigned long long)n);
-  PetscCheck(mlen < len && len == CKPT_PREFIX + mlen + 8 * n + 4, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-resume: checkpoint %s: %zu bytes, but a model image of %llu bytes and %llu parameters need %llu", path, len, (unsigned long long)mlen, (unsigned long long)n, (unsigned long long)(CKPT_PREFIX + mlen + 8 * n + 4));
+  if (version >= 2) {
+    PetscCheck(mlen < len && CKPT_PREFIX + mlen + 8 * n + 8 <= len, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-resume: checkpoint %s: %zu bytes, but a model image of %llu bytes and %llu parameters need more", path, len, (unsigned long long)mlen, (unsigned long long)n);
+    dlen = GetU32(buf + CKPT_PREFIX + mlen + 8 * n);
+    tail = 8 + dlen;
+  }
+  PetscCheck(mlen < len && len == CKPT_PREFIX + mlen + 8 * n + tail, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-resume: checkpoint %s: %zu bytes, but a model image of %llu bytes, %llu parameters and a dataset list of %llu bytes need %llu", path, len, (unsigned long long)mlen, (unsigned long long)n, (unsigned long long)dlen, (unsigned long long)(CKPT_PREFIX + mlen + 8 * n + tail));
   f = fmemopen((void *)(buf + CKPT_PREFIX), (size_t)mlen, "rb");
   PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_MEM, "-resume: checkpoint %s: cannot open its model image in memory", path);
   ierr = GCVAEModelReadStream(f, path, (size_t)mlen, &hdr, &params);
@@ -212,10 +226,16 @@ static PetscErrorCode Decode(const char path[], const unsigned char *buf, size_t
   P->step = (int)step;
   *epoch  = (PetscInt)ep;
   *seed   = (PetscInt)sd;
+  *datasets = NULL;
+  if (version >= 2) {
+    PetscCall(PetscMalloc1(dlen + 1, datasets));
+    memcpy(*datasets, buf + CKPT_PREFIX + mlen + 8 * n + 4, dlen);
+    (*datasets)[dlen] = 0;
+  }
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode GCVAECheckpointRead(const char path[], GCVAEModel *model, PetscInt *epoch, PetscInt *seed, PetscBool *found)
+PetscErrorCode GCVAECheckpointRead(const char path[], GCVAEModel *model, PetscInt *epoch, PetscInt *seed, char **datasets, PetscBool *found)
 {
   struct stat    st;
   unsigned char *buf;
@@ -224,8 +244,9 @@ PetscErrorCode GCVAECheckpointRead(const char path[], GCVAEModel *model, PetscIn
   PetscErrorCode ierr;
 
   PetscFunctionBegin;
-  *found = PETSC_FALSE;
-  f      = fopen(path, "rb");
+  *found    = PETSC_FALSE;
+  *datasets = NULL;
+  f         = fopen(path, "rb");
   if (!f && errno == ENOENT) PetscFunctionReturn(0);
   PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "-resume: cannot open the checkpoint %s: %s", path, strerror(errno));
   if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
@@ -253,7 +274,7 @@ PetscErrorCode GCVAECheckpointRead(const char path[], GCVAEModel *model, PetscIn
     PetscCall(PetscFree(buf));
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-resume: checkpoint %s: checksum mismatch, the file is corrupt", path);
   }
-  ierr = Decode(path, buf, len, model, epoch, seed);
+  ierr = Decode(path, buf, len, model, epoch, seed, datasets);
   PetscCall(PetscFree(buf));
   PetscCall(ierr);
   *found = PETSC_TRUE;

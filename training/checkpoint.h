@@ -10,11 +10,13 @@
    the seed. The seed and the epoch are the whole random state: shuffling and latent noise
    are drawn from generators seeded by (seed, epoch) at the start of each epoch. Written
    atomically (GCVAETempName, fsync, rename), so a kill at any moment leaves the previous
-   checkpoint or the new one, never a mix. */
-PetscErrorCode GCVAECheckpointWrite(const char path[], GCVAEModel, PetscInt epoch, PetscInt seed);
+   checkpoint or the new one, never a mix.
+   datasets: the run's dataset list (TrainSetDescribe), stored so that -resume can refuse others. */
+PetscErrorCode GCVAECheckpointWrite(const char path[], GCVAEModel, PetscInt epoch, PetscInt seed, const char datasets[]);
 /* *found = PETSC_FALSE when path does not exist (nothing read). A file of the older
-   two-file format (a model file beside "<path>.state") is an error that says so. */
-PetscErrorCode GCVAECheckpointRead(const char path[], GCVAEModel *, PetscInt *epoch, PetscInt *seed, PetscBool *found);
+   two-file format (a model file beside "<path>.state") is an error that says so. *datasets:
+   the stored dataset list (PetscFree it), NULL for a version-1 checkpoint, which has none. */
+PetscErrorCode GCVAECheckpointRead(const char path[], GCVAEModel *, PetscInt *epoch, PetscInt *seed, char **datasets, PetscBool *found);
 
 /* ---- test hooks: environment variables for the tests only (not in -help) ----
    GCVAE_TEST_KILL=<point>:<K>  the process raises SIGKILL at a precise point, so the tests

@@ -1,5 +1,12 @@
 static char help[] = "gcvae-train: train a graph-conditioned VAE that generates SPAI factors R (M^-1 = R R^T).\n"
-                     "  -data FILE            dataset from gcvae-datagen (train split trains, test split evaluates)\n"
+                     "  -data FILE[,FILE...]  datasets from gcvae-datagen (train splits train, test splits evaluate),\n"
+                     "                        all of one family and image size; the graph decoder takes any n,\n"
+                     "                        meshes and patterns, the cnn decoder one n. Each minibatch is drawn\n"
+                     "                        from the union of the train splits; each matrix's loss is divided by\n"
+                     "                        its own Jacobi loss. The model header records the family, the meshes\n"
+                     "                        (\"m1,m2\", each once, cut to 255 characters ending \"...\"), the largest n\n"
+                     "                        and the total number of training matrices. Every matrix is prepared once\n"
+                     "                        and kept in memory for the whole run (the total is printed)\n"
                      "  -decoder graph|cnn    size-independent graph decoder, or the paper's CNN decoder (fixed n)\n"
                      "  -epochs E -o FILE     epochs to train; the model file written at the end\n"
                      "  -seed S               initialisation, shuffling and latent noise (deterministic)\n"
@@ -10,18 +17,20 @@ static char help[] = "gcvae-train: train a graph-conditioned VAE that generates 
                      "  -edge_layers K         graph decoder: edge-state layers after the last K GATv2 layers\n"
                      "                        (0 <= K <= gat_layers; default 2, 0 for -decoder cnn)\n"
                      "  -image_size P         (from the dataset) -extra F mask extra fraction (0.2)\n"
-                     "  -eval_every N -eval_samples M   mean CG iterations on M test matrices every N epochs (5, 8)\n"
-                     "  -max_train N -max_test N        use only the first N train / test matrices\n"
+                     "  -eval_every N -eval_samples M   mean CG iterations on M test matrices (of each dataset) every\n"
+                     "                        N epochs (5, 8); with several datasets one line per dataset too\n"
+                     "  -max_train N -max_test N        use only the first N train / test matrices (of each dataset)\n"
                      "  -resume               continue from <o>.ckpt (written after every epoch: model, AdamW state,\n"
                      "                        epoch and seed in one file) with its architecture and seed; without\n"
-                     "                        a checkpoint yet, start from epoch 0 (and say so)\n"
+                     "                        a checkpoint yet, start from epoch 0 (and say so). The checkpoint records\n"
+                     "                        the datasets: a resume with another -data list (order included) is refused\n"
                      "  -device cpu|cuda      cuda: the conv layers (image encoder, cnn decoder) through cuDNN, the rest on the CPU\n"
                      "Output files (<o> and <o>.ckpt) are written to <file>.tmp.<host>.<pid> and renamed when\n"
                      "complete: a reader sees the old file or the new one. Runs writing the same -o do not break\n"
                      "each other; the last rename wins. A killed run leaves its last complete checkpoint; after\n"
                      "kill -9 it may leave its temporary, which the next run on this host removes.\n";
 
-/* One progress line per epoch. After every epoch the model, the AdamW state, the epoch
+/* One progress line per epoch (and, with several datasets, one per dataset). After every epoch the model, the AdamW state, the epoch
    and the seed go to <o>.ckpt, one file written atomically (training/checkpoint.c), so a
    killed run loses at most the epoch in progress and -resume continues exactly where it
    stopped: shuffling and latent noise are seeded by (seed, epoch), so a resumed run
@@ -33,29 +42,19 @@ static char help[] = "gcvae-train: train a graph-conditioned VAE that generates 
 #include <unistd.h>
 #include <zlib.h>
 #include "checkpoint.h"
+#include "trainset.h"
 
 #define EDGE_LAYERS_DEFAULT 2 /* -edge_layers of the graph decoder: P1 Poisson n = 433, 5 epochs, 2 seeds:
                                  0.25-0.27 x Jacobi test loss with 0, 0.23-0.24 with 2 or 4 (2: 1.65x, 4: 2.2x time) */
 
 typedef struct {
-  char             data[PETSC_MAX_PATH_LEN], out[PETSC_MAX_PATH_LEN], ckpt[PETSC_MAX_PATH_LEN + 16];
+  char             data[16 * PETSC_MAX_PATH_LEN]; /* comma-separated list */
+  char             out[PETSC_MAX_PATH_LEN], ckpt[PETSC_MAX_PATH_LEN + 16];
   GCVAEModelHeader arch;
   PetscInt         epochs, batch, seed, eval_every, eval_samples, max_train, max_test;
   PetscReal        lr, lr_decay, weight_decay, clip, kl_weight;
   PetscBool        resume, cuda; /* cuda: -device cuda */
 } AppCtx;
-
-/* One prepared matrix. */
-typedef struct {
-  Mat        A;      /* the dataset matrix (for CG) */
-  Mat        At, M;  /* scaled matrix and mask */
-  Mat        Rt;     /* R~ on the mask: values from the network */
-  Vec        d;      /* D^{-1/2} */
-  GCVAEInput in;
-  GCVAELoss  loss;
-  PetscReal  jacobi; /* loss of R~ = I */
-  PetscInt   mnnz;
-} Sample;
 
 /* -device cuda: the device is checked before anything is read; the conv layers go to cuDNN
    (src/cuda/conv_cudnn.c through src/nn/conv2d.c's backend hook), everything else stays here. */
@@ -104,7 +103,7 @@ static PetscErrorCode ProcessOptions(AppCtx *ctx)
   ctx->arch.mask_extra     = 0.2;
   ctx->arch.scaling        = 1;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "gcvae-train options", NULL);
-  PetscCall(PetscOptionsString("-data", "dataset", NULL, ctx->data, ctx->data, sizeof(ctx->data), &has_data));
+  PetscCall(PetscOptionsString("-data", "datasets (comma-separated)", NULL, ctx->data, ctx->data, sizeof(ctx->data), &has_data));
   PetscCall(PetscOptionsString("-o", "output model file", NULL, ctx->out, ctx->out, sizeof(ctx->out), &has_out));
   PetscCall(PetscOptionsString("-decoder", "graph or cnn", NULL, decoder, decoder, sizeof(decoder), NULL));
   PetscCall(PetscOptionsInt("-epochs", "epochs", NULL, ctx->epochs, &ctx->epochs, NULL));
@@ -153,68 +152,6 @@ static PetscErrorCode ProcessOptions(AppCtx *ctx)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode SamplePrepare(GCVAEDataset ds, PetscInt idx, PetscReal extra, PetscBool image, Sample *s)
-{
-  const GCVAEDatasetHeader *h;
-
-  PetscFunctionBeginUser;
-  PetscCall(GCVAEDatasetGetHeader(ds, &h));
-  PetscCall(GCVAEDatasetCreateMat(ds, PETSC_COMM_SELF, idx, &s->A));
-  PetscCall(GCVAEScale(s->A, &s->At, &s->d));
-  PetscCall(GCVAEMaskBuild(s->At, extra, &s->M));
-  PetscCall(GCVAEInputCreate(s->At, s->M, &s->in));
-  if (image) {
-    float *img;
-    PetscCall(PetscMalloc1(h->image_size * h->image_size, &img));
-    PetscCall(GCVAEDatasetReadImage(ds, idx, img));
-    PetscCall(GCVAEInputSetImage(s->in, h->image_size, img));
-    PetscCall(PetscFree(img));
-  }
-  PetscCall(GCVAEInputGetSizes(s->in, NULL, &s->mnnz));
-  PetscCall(MatDuplicate(s->M, MAT_COPY_VALUES, &s->Rt));
-  { /* R~ = I: the Jacobi loss, by which this matrix's loss is normalised */
-    PetscScalar    *v;
-    const PetscInt *ri, *rj;
-    PetscInt        n;
-    PetscBool       done;
-    PetscCall(MatGetRowIJ(s->Rt, 0, PETSC_FALSE, PETSC_FALSE, &n, &ri, &rj, &done));
-    PetscCall(MatSeqAIJGetArray(s->Rt, &v));
-    for (PetscInt i = 0; i < n; i++)
-      for (PetscInt k = ri[i]; k < ri[i + 1]; k++) v[k] = (rj[k] == i);
-    PetscCall(MatSeqAIJRestoreArray(s->Rt, &v));
-    PetscCall(MatRestoreRowIJ(s->Rt, 0, PETSC_FALSE, PETSC_FALSE, &n, &ri, &rj, &done));
-  }
-  PetscCall(GCVAELossCreate(s->At, s->Rt, &s->loss));
-  PetscCall(GCVAELossEvaluate(s->loss, s->Rt, &s->jacobi, NULL));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode SampleDestroy(Sample *s)
-{
-  PetscFunctionBeginUser;
-  PetscCall(GCVAELossDestroy(&s->loss));
-  PetscCall(GCVAEInputDestroy(&s->in));
-  PetscCall(MatDestroy(&s->Rt));
-  PetscCall(MatDestroy(&s->M));
-  PetscCall(MatDestroy(&s->At));
-  PetscCall(MatDestroy(&s->A));
-  PetscCall(VecDestroy(&s->d));
-  PetscFunctionReturn(0);
-}
-
-/* r -> R~'s values, then the loss (and, if grad != NULL, dL/dr~ in mask order) */
-static PetscErrorCode SampleLoss(Sample *s, const nnreal r[], PetscReal *L, PetscScalar grad[])
-{
-  PetscScalar *v;
-
-  PetscFunctionBeginUser;
-  PetscCall(MatSeqAIJGetArray(s->Rt, &v));
-  for (PetscInt k = 0; k < s->mnnz; k++) v[k] = r[k];
-  PetscCall(MatSeqAIJRestoreArray(s->Rt, &v));
-  PetscCall(GCVAELossEvaluate(s->loss, s->Rt, L, grad));
-  PetscFunctionReturn(0);
-}
-
 /* This process's temporaries of <o> and <o>.ckpt, removed if the run is interrupted
    (computed before the handlers are installed: nothing but unlink runs in a handler). */
 static char tmp_paths[2][PETSC_MAX_PATH_LEN];
@@ -238,64 +175,39 @@ static uint32_t ParamsFingerprint(const NNParamBuffer *p)
   return (uint32_t)crc;
 }
 
-/* Mean loss and mean loss / Jacobi loss over samples (MEAN latent) */
-static PetscErrorCode Evaluate(GCVAEModel model, PetscInt ns, Sample s[], nnreal *r, PetscReal *L, PetscReal *Lrel)
+/* One short line per dataset after the epoch's line (several datasets only: with one, the
+   epoch's line says it all). */
+static PetscErrorCode ViewPerDataset(const TrainSet *ts, PetscBool cg)
 {
   PetscFunctionBeginUser;
-  *L    = 0;
-  *Lrel = 0;
-  for (PetscInt i = 0; i < ns; i++) {
-    PetscReal l;
-    PetscCall(GCVAEModelForward(model, s[i].in, GCVAE_LATENT_MEAN, NULL, r, NULL));
-    PetscCall(SampleLoss(&s[i], r, &l, NULL));
-    *L += l / ns;
-    *Lrel += l / s[i].jacobi / ns;
+  if (ts->nds < 2) PetscFunctionReturn(0);
+  for (PetscInt k = 0; k < ts->nds; k++) {
+    const GCVAEDatasetHeader *h;
+    const TrainEval          *e = &ts->eval[k];
+    PetscCall(GCVAEDatasetGetHeader(ts->ds[k], &h));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "      %s (n %" PetscInt_FMT "): test loss %.5e (x jacobi %.4f)", ts->path[k], h->n, (double)e->L, (double)e->Lrel));
+    if (cg) PetscCall(PetscPrintf(PETSC_COMM_SELF, "  CG its %.1f (jacobi %.1f)", (double)e->its, (double)e->its_jacobi));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "\n"));
   }
-  PetscFunctionReturn(0);
-}
-
-/* Mean CG iterations with the model's R (MEAN latent) and with Jacobi */
-static PetscErrorCode EvaluateCG(GCVAEModel model, PetscInt ns, Sample s[], nnreal *r, PetscReal *its_model, PetscReal *its_jacobi)
-{
-  Vec b;
-
-  PetscFunctionBeginUser;
-  *its_model  = 0;
-  *its_jacobi = 0;
-  if (!ns) PetscFunctionReturn(0);
-  PetscCall(GCVAECreateRHS(s[0].A, 1, &b));
-  for (PetscInt i = 0; i < ns; i++) {
-    Mat      R;
-    PetscInt its;
-    PetscCall(GCVAEModelForward(model, s[i].in, GCVAE_LATENT_MEAN, NULL, r, NULL));
-    PetscCall(GCVAEFactorFromValues(s[i].M, r, s[i].d, &R));
-    PetscCall(GCVAESolveCG(s[i].A, R, b, &its, NULL));
-    *its_model += (PetscReal)its / ns;
-    PetscCall(GCVAESolveCG(s[i].A, NULL, b, &its, NULL));
-    *its_jacobi += (PetscReal)its / ns;
-    PetscCall(MatDestroy(&R));
-  }
-  PetscCall(VecDestroy(&b));
   PetscFunctionReturn(0);
 }
 
 int main(int argc, char **argv)
 {
-  AppCtx                    ctx;
-  GCVAEDataset              ds;
+  AppCtx            ctx;
+  TrainSet          ts;
   const GCVAEDatasetHeader *dh;
-  const PetscInt           *train_idx, *test_idx;
-  PetscInt                  ntrain, ntest, start = 0, *perm, maxm = 0;
-  Sample                   *train, *test;
-  GCVAEModel                model;
-  GCVAEModelHeader         *mh;
-  NNParamBuffer            *P;
-  nnreal                   *r, *dr, *eps;
-  PetscScalar              *grad;
-  PetscLogDouble            t0, t1, tprev = 0;
-  PetscReal                 test_L = 0, train_L = 0, kl_mean = 0;
-  PetscMPIInt               size;
-  PetscBool                 found = PETSC_FALSE; /* -resume found a checkpoint */
+  PetscInt          ntrain, start = 0, *perm;
+  GCVAEModel        model;
+  GCVAEModelHeader *mh;
+  NNParamBuffer    *P;
+  nnreal           *r, *dr, *eps;
+  PetscScalar      *grad;
+  PetscLogDouble    t0, t1, tprev = 0;
+  PetscReal         test_L = 0, train_L = 0, kl_mean = 0;
+  PetscMPIInt       size;
+  PetscBool         found = PETSC_FALSE; /* -resume found a checkpoint */
+  char             *described;           /* the datasets, as the checkpoint records them */
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
@@ -310,19 +222,20 @@ int main(int argc, char **argv)
   signal(SIGTERM, OnSignal);
   signal(SIGHUP, OnSignal);
   PetscCall(PetscTime(&t0));
-  PetscCall(GCVAEDatasetOpen(PETSC_COMM_SELF, ctx.data, &ds));
-  PetscCall(GCVAEDatasetGetHeader(ds, &dh));
-  PetscCall(GCVAEDatasetGetSplit(ds, GCVAE_SPLIT_TRAIN, &ntrain, &train_idx));
-  PetscCall(GCVAEDatasetGetSplit(ds, GCVAE_SPLIT_TEST, &ntest, &test_idx));
-  if (ctx.max_train >= 0) ntrain = PetscMin(ntrain, ctx.max_train);
-  if (ctx.max_test >= 0) ntest = PetscMin(ntest, ctx.max_test);
-  PetscCheck(ntrain > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s has no training matrices", ctx.data);
+  PetscCall(TrainSetOpen(ctx.data, ctx.max_train, ctx.max_test, &ts));
+  PetscCall(TrainSetDescribe(&ts, &described));
+  PetscCall(GCVAEDatasetGetHeader(ts.ds[0], &dh));
+  ntrain = ts.ntrain_all;
 
   /* the model: from the checkpoint, or new */
   if (ctx.resume) {
     PetscInt epoch = -1, seed = -1;
-    PetscCall(GCVAECheckpointRead(ctx.ckpt, &model, &epoch, &seed, &found));
+    char    *stored;
+    PetscCall(GCVAECheckpointRead(ctx.ckpt, &model, &epoch, &seed, &stored, &found));
     if (found) {
+      if (stored) PetscCall(TrainSetCheckResume(&ts, ctx.ckpt, stored));
+      else PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s is of an older gcvae-train that did not record its datasets: not checked against -data\n", ctx.ckpt));
+      PetscCall(PetscFree(stored));
       PetscCall(GCVAEModelGetParams(model, &P));
       PetscCall(GCVAEModelGetHeader(model, &mh));
       start = epoch;
@@ -334,6 +247,7 @@ int main(int argc, char **argv)
     } else PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: -resume: no checkpoint %s yet: starting from epoch 0\n", ctx.ckpt));
   }
   if (!found) {
+    if (ctx.arch.decoder == GCVAE_DECODER_CNN) PetscCall(TrainSetCheckCNN(&ts, 0));
     ctx.arch.node_features = GCVAE_NODE_FEATURES;
     ctx.arch.edge_features = GCVAE_EDGE_FEATURES;
     ctx.arch.image_size    = dh->image_size;
@@ -342,55 +256,54 @@ int main(int argc, char **argv)
     PetscCall(GCVAEModelGetHeader(model, &mh));
     PetscCall(GCVAEModelGetParams(model, &P));
   }
-  PetscCall(PetscStrncpy(mh->family, dh->family, sizeof(mh->family)));
-  PetscCall(PetscStrncpy(mh->mesh, dh->mesh, sizeof(mh->mesh)));
-  mh->train_n       = dh->n;
-  mh->train_samples = ntrain;
-  mh->seed          = ctx.seed;
-  PetscCheck(mh->decoder != GCVAE_DECODER_CNN || mh->cnn_n == dh->n, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "The checkpoint's cnn decoder is for n = %" PetscInt_FMT ", the dataset has n = %" PetscInt_FMT, mh->cnn_n, dh->n);
+  PetscCall(TrainSetSummary(&ts, mh));
+  mh->seed = ctx.seed;
+  if (mh->decoder == GCVAE_DECODER_CNN) PetscCall(TrainSetCheckCNN(&ts, mh->cnn_n));
 
   /* prepare every matrix once */
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s (%s, n = %" PetscInt_FMT "), %" PetscInt_FMT " train / %" PetscInt_FMT " test matrices, decoder %s, edge_layers %" PetscInt_FMT ", %" PetscInt_FMT " parameters\n", ctx.data, dh->family, dh->n, ntrain, ntest, mh->decoder == GCVAE_DECODER_CNN ? "cnn" : "graph", mh->edge_layers, mh->nparams));
+  if (ts.nds == 1) PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s (%s, n = %" PetscInt_FMT "), %" PetscInt_FMT " train / %" PetscInt_FMT " test matrices, decoder %s, edge_layers %" PetscInt_FMT ", %" PetscInt_FMT " parameters\n", ctx.data, dh->family, dh->n, ntrain, ts.ntest_all, mh->decoder == GCVAE_DECODER_CNN ? "cnn" : "graph", mh->edge_layers, mh->nparams));
+  else {
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %" PetscInt_FMT " datasets (%s, largest n = %" PetscInt_FMT "), %" PetscInt_FMT " train / %" PetscInt_FMT " test matrices, decoder %s, edge_layers %" PetscInt_FMT ", %" PetscInt_FMT " parameters\n", ts.nds, dh->family, mh->train_n, ntrain, ts.ntest_all, mh->decoder == GCVAE_DECODER_CNN ? "cnn" : "graph", mh->edge_layers, mh->nparams));
+    for (PetscInt k = 0; k < ts.nds; k++) {
+      const GCVAEDatasetHeader *h;
+      PetscCall(GCVAEDatasetGetHeader(ts.ds[k], &h));
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "train:   %s: mesh %s, n = %" PetscInt_FMT ", %" PetscInt_FMT " train / %" PetscInt_FMT " test\n", ts.path[k], h->mesh, h->n, ts.ntrain[k], ts.ntest[k]));
+    }
+  }
   if (ctx.cuda) {
     char decoder[64] = "";
     if (mh->decoder == GCVAE_DECODER_CNN) PetscCall(PetscSNPrintf(decoder, sizeof(decoder), " and the cnn decoder's %" PetscInt_FMT " transposed conv2d layers", mh->cnn_layers));
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: on cuDNN (forward and backward, host copies per call): the image encoder's %" PetscInt_FMT " conv2d layers%s; on the CPU: everything else (GATv2, linear, LayerNorm, pooling, loss, AdamW)\n", mh->cnn_layers, decoder));
   }
-  PetscCall(PetscCalloc2(ntrain, &train, ntest, &test));
-  for (PetscInt i = 0; i < ntrain; i++) {
-    PetscCall(SamplePrepare(ds, train_idx[i], mh->mask_extra, PETSC_TRUE, &train[i]));
-    maxm = PetscMax(maxm, train[i].mnnz);
-  }
-  for (PetscInt i = 0; i < ntest; i++) {
-    PetscCall(SamplePrepare(ds, test_idx[i], mh->mask_extra, PETSC_FALSE, &test[i]));
-    maxm = PetscMax(maxm, test[i].mnnz);
-  }
+  PetscCall(TrainSetPrepare(&ts, mh->mask_extra));
   PetscCall(PetscTime(&t1));
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: matrices prepared in %.1f s\n", t1 - t0));
-  PetscCall(PetscMalloc4(maxm, &r, maxm, &dr, maxm, &grad, mh->latent, &eps));
+  PetscCall(PetscMalloc4(ts.maxm, &r, ts.maxm, &dr, ts.maxm, &grad, mh->latent, &eps));
   PetscCall(PetscMalloc1(ntrain, &perm));
 
   for (PetscInt epoch = start; epoch < ctx.epochs; epoch++) {
-    const nnreal lr = (nnreal)(ctx.lr * PetscPowReal(ctx.lr_decay, (PetscReal)epoch));
-    PetscRandom  noise;
-    PetscReal    sumL = 0, sumRel = 0, sumKL = 0, test_rel = 0;
+    const nnreal   lr = (nnreal)(ctx.lr * PetscPowReal(ctx.lr_decay, (PetscReal)epoch));
+    const PetscBool cg = (PetscBool)((epoch + 1) % ctx.eval_every == 0 || epoch + 1 == ctx.epochs);
+    PetscRandom    noise;
+    PetscReal      sumL = 0, sumRel = 0, sumKL = 0;
     PetscLogDouble te0, te1;
 
     PetscCall(PetscTime(&te0));
-    /* seeded by (seed, epoch): reproducible on resume */
+    /* seeded by (seed, epoch): reproducible on resume; over the union of the datasets */
     PetscCall(GCVAERandomPermutation((unsigned long)(1000003 * ctx.seed + epoch), ntrain, perm));
     PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, (unsigned long)(7919 * ctx.seed + 104729 * epoch + 1), &noise));
     for (PetscInt b0 = 0; b0 < ntrain; b0 += ctx.batch) {
       const PetscInt nb = PetscMin(ctx.batch, ntrain - b0);
       nn_params_zero_grad(P);
       for (PetscInt q = b0; q < b0 + nb; q++) {
-        Sample   *s = &train[perm[q]];
-        PetscReal L;
-        double    kl;
+        TrainSample *s = &ts.train[perm[q]];
+        PetscReal    L;
+        double       kl;
         PetscCall(GCVAELatentDraw(noise, mh->latent, eps));
         PetscCall(GCVAEModelForward(model, s->in, GCVAE_LATENT_TRAIN, eps, r, &kl));
-        PetscCall(SampleLoss(s, r, &L, grad));
-        /* objective of the batch: mean over its matrices of L / L_jacobi + kl_weight KL */
+        PetscCall(TrainSampleLoss(s, r, &L, grad));
+        /* objective of the batch: mean over its matrices of L / L_jacobi + kl_weight KL, so
+           matrices of every size weigh alike whatever their Jacobi loss */
         for (PetscInt k = 0; k < s->mnnz; k++) dr[k] = (nnreal)(PetscRealPart(grad[k]) / (s->jacobi * nb));
         PetscCall(GCVAEModelBackward(model, s->in, dr, ctx.kl_weight / nb));
         sumL += L;
@@ -403,35 +316,36 @@ int main(int argc, char **argv)
     PetscCall(PetscRandomDestroy(&noise));
     train_L = sumL / ntrain;
     kl_mean = sumKL / ntrain;
-    if (ntest) PetscCall(Evaluate(model, ntest, test, r, &test_L, &test_rel));
+    if (ts.ntest_all) {
+      PetscCall(TrainSetEvaluate(&ts, model, PETSC_FALSE, ctx.eval_samples, r));
+      test_L = ts.eval[ts.nds].L;
+    }
     PetscCall(PetscTime(&te1));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "epoch %4" PetscInt_FMT "  train loss %.5e (x jacobi %.4f)  KL %.4e  test loss %.5e (x jacobi %.4f)  lr %.2e  %.1f s", epoch + 1, (double)train_L, (double)(sumRel / ntrain), (double)kl_mean, (double)test_L, (double)test_rel, (double)lr, te1 - te0));
-    if ((epoch + 1) % ctx.eval_every == 0 || epoch + 1 == ctx.epochs) {
-      PetscReal im, ij;
-      PetscCall(EvaluateCG(model, PetscMin(ntest, ctx.eval_samples), test, r, &im, &ij));
-      PetscCall(PetscPrintf(PETSC_COMM_SELF, "  CG its %.1f (jacobi %.1f)", (double)im, (double)ij));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "epoch %4" PetscInt_FMT "  train loss %.5e (x jacobi %.4f)  KL %.4e  test loss %.5e (x jacobi %.4f)  lr %.2e  %.1f s", epoch + 1, (double)train_L, (double)(sumRel / ntrain), (double)kl_mean, (double)test_L, (double)ts.eval[ts.nds].Lrel, (double)lr, te1 - te0));
+    if (cg) {
+      PetscCall(TrainSetEvaluate(&ts, model, PETSC_TRUE, ctx.eval_samples, r));
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "  CG its %.1f (jacobi %.1f)", (double)ts.eval[ts.nds].its, (double)ts.eval[ts.nds].its_jacobi));
     }
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "\n"));
-    /* checkpoint: model, AdamW state, epoch and seed in one atomic file */
+    PetscCall(ViewPerDataset(&ts, cg));
+    /* checkpoint: model, AdamW state, epoch, seed and the dataset list in one atomic file */
     mh->epochs        = epoch + 1;
     mh->train_loss    = train_L;
     mh->test_loss     = test_L;
     mh->kl            = kl_mean;
     mh->train_seconds = tprev + (te1 - t0);
-    PetscCall(GCVAECheckpointWrite(ctx.ckpt, model, epoch + 1, ctx.seed));
+    PetscCall(GCVAECheckpointWrite(ctx.ckpt, model, epoch + 1, ctx.seed, described));
   }
   PetscCall(PetscTime(&t1));
   mh->train_seconds = tprev + (t1 - t0);
   PetscCall(GCVAEModelSave(model, ctx.out));
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: wrote %s after %" PetscInt_FMT " epochs, %.1f s; parameters fingerprint %08x\n", ctx.out, mh->epochs, mh->train_seconds, ParamsFingerprint(P)));
 
-  for (PetscInt i = 0; i < ntrain; i++) PetscCall(SampleDestroy(&train[i]));
-  for (PetscInt i = 0; i < ntest; i++) PetscCall(SampleDestroy(&test[i]));
-  PetscCall(PetscFree2(train, test));
   PetscCall(PetscFree4(r, dr, grad, eps));
   PetscCall(PetscFree(perm));
+  PetscCall(PetscFree(described));
   PetscCall(GCVAEModelDestroy(&model));
-  PetscCall(GCVAEDatasetClose(&ds));
+  PetscCall(TrainSetDestroy(&ts));
   PetscCall(PetscFinalize());
   return 0;
 }
