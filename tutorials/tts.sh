@@ -14,7 +14,8 @@
 # fails only when a program fails or a result is missing, never on timing values.
 set -u
 cd "$(dirname "$0")/.."
-sizes=${TTS_SIZES:-p1e3 p1e4 p1e5 b1e3 b4e3 b2e4 b7e4}
+all_sizes="p1e3 p1e4 p1e5 b1e3 b4e3 b2e4 b7e4"
+sizes=${TTS_SIZES:-$all_sizes}
 [ "$sizes" = smoke ] && sizes="psmoke bsmoke"
 pcs=${TTS_PCS:-gcvae fsai parasails icc sor jacobi gamg boomeramg gamg_gcvae}
 maxit=${TTS_MAX_IT:-20000}
@@ -95,6 +96,8 @@ export TTS_CPU=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)
 export TTS_COMMIT=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- 2>/dev/null || echo "+uncommitted changes")
 export TTS_LOAD="$load0 at the start, $(cut -d' ' -f1 /proc/loadavg) at the end" TTS_MAX_IT=$maxit
 export TTS_SECONDS=$(( $(date +%s) - start ))
+# the table says when it is not the full set of sizes
+[ "$sizes" = "$all_sizes" ] && export TTS_SUBSET= || export TTS_SUBSET="$sizes (the full set: $all_sizes)"
 $py tutorials/tts_report.py "$manifest" "$out"
 rc=$?
 echo "tts: raw logs in $raw ($(( $(date +%s) - start )) s)"

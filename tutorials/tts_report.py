@@ -118,6 +118,9 @@ def main():
              % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.environ.get("TTS_COMMIT", "?"),
                 os.environ.get("TTS_SECONDS", "?"), os.environ.get("TTS_CPU") or "?", os.cpu_count(),
                 os.environ.get("TTS_LOAD", "?"), os.environ.get("TTS_BLAS_CORE") or "?", petsc_version(rows)))
+    if os.environ.get("TTS_SUBSET"):
+        L.append("")
+        L.append("**Only some sizes were run: TTS_SIZES = %s.**" % os.environ["TTS_SUBSET"])
     L.append("")
     L.append("Problems: `tutorials/ex1` (P1 Poisson -div(f grad u), f = exp(p) of contrast 1e3) and `tutorials/ex2` "
              "(P2 C0 interior-penalty biharmonic, contrast 1e2) on gmsh meshes of the unit square (`-mesh`, `-refine`). "
