@@ -10,7 +10,6 @@ stage "PC setup" and KSPSolve in a stage "Solve":
 KSPSolve's event begins after its own KSPSetUp, and nested events of one name are logged once, so
 no time is counted twice. Usage: tts_report.py MANIFEST OUT.md (the plot: OUT with .png).
 """
-import math
 import os
 import re
 import sys
@@ -63,8 +62,8 @@ def parse_run(fam, size, pc, rc, outf, logf, mesh, refine):
     r["solve"] = so["KSPSolve"][1] - lazy
     r["total"] = su["PCSetUp"][1] + so["KSPSolve"][1]
     r["lazy"] = lazy
-    # what else is inside the setup: PCGCVAE's generation event vs its whole PCSetUp (the rest is
-    # reading the model file, the input checks and the transpose of R)
+    # what is inside gcvae's setup: its generation event (network, probe, R^T) against the whole
+    # PCSetUp (the rest: reading the model file, the input checks)
     if pc == "gcvae" and "PCGCVAEGenerate" in su:
         r["notes"].append("of the setup: generation %s ms, network forward %s ms" % (
             fmt_ms(1e3 * su["PCGCVAEGenerate"][1]), fmt_ms(1e3 * su.get("GCVAEForward", (0, 0.0))[1])))
