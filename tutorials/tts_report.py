@@ -189,13 +189,14 @@ def plot(rows, png):
     fams = list(dict.fromkeys(r["family"] for r in rows))
     fig, axes = plt.subplots(1, len(fams), figsize=(6.5 * len(fams), 5), squeeze=False)
     markers = "osD^v<>pXh"
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, fam in zip(axes[0], fams):
-        for k, pc in enumerate(dict.fromkeys(r["pc"] for r in rows)):
+        for k, pc in enumerate(dict.fromkeys(r["pc"] for r in rows)):  # same color per PC in each panel
             pts = sorted((r["n"], 1e3 * r["total"], r["status"]) for r in rows
                          if r["family"] == fam and r["pc"] == pc and r["status"] != "failed")
             if not pts: continue
             line, = ax.plot([p[0] for p in pts], [p[1] for p in pts], "-", marker=markers[k % len(markers)],
-                            label=PC_NAMES.get(pc, pc), lw=2.5 if "gcvae" in pc else 1.2)
+                            label=PC_NAMES.get(pc, pc), lw=2.5 if "gcvae" in pc else 1.2, color=colors[k % len(colors)])
             capped = [p for p in pts if p[2] == "capped"]
             if capped:  # open marker: a lower bound (iteration cap)
                 ax.plot([p[0] for p in capped], [p[1] for p in capped], marker=markers[k % len(markers)], ls="none",
