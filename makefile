@@ -3,7 +3,10 @@
 #   make        build lib/libgcvae.so, lib/libpcgcvae.so and the tools in bin/
 #   make run    deps + build + the main job on the shipped data
 #   make test   deps + build + the test suite (last line: "N passed, N failed")
-#   make bench  deps + build + setup/apply cost against FSAI, ParaSails, ICC(0) at n ~ 1e3..1e6
+#   make bench  deps + build + setup/apply cost against FSAI, ParaSails, ICC(0) at n ~ 1e3..1e6,
+#               then make bench-tts
+#   make bench-tts  time to solution (setup + CG solve) of every PC on ex1 (Poisson, n ~ 1e3..1e5)
+#               and ex2 (biharmonic, n ~ 1e3..7e4): tutorials/results/tts.md and tts.png
 #   make CUDA=1 also the CUDA backend (src/cuda/cuda.mk: nvcc, cuBLAS, cuSPARSE); tests/gpu.sh on a GPU
 #   make meshes regenerate meshes/*.msh from meshes/unit_square.geo with gmsh
 #   make meshes-train  graded and L-shaped training meshes (meshes/graded_square.geo, l_shape.geo)
@@ -75,7 +78,7 @@ MESH_TRAIN := graded_square:0.14:graded_71 graded_square:0.1:graded_132 graded_s
 # keep objects make would otherwise treat as intermediate (and rebuild every time)
 .SECONDARY:
 
-.PHONY: all deps run test models models-multi meshes meshes-train study clean check-petsc bench install uninstall
+.PHONY: all deps run test models models-multi meshes meshes-train study clean check-petsc bench bench-tts install uninstall
 all: check-petsc $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so $(TOOLS) $(TEST_BIN) $(TUTORIALS) $(BENCH_BIN)
 
 check-petsc:
@@ -158,6 +161,16 @@ BENCH_SIZES ?= 1e3 1e4 1e5 1e6
 bench: deps
 	$(MAKE) all
 	BENCH_SIZES="$(BENCH_SIZES)" bash tutorials/bench.sh
+	$(MAKE) bench-tts
+
+# Time to solution (tutorials/tts.sh): setup + CG solve of gcvae, fsai, parasails, icc, sor, jacobi,
+# gamg, boomeramg and gamg with gcvae as its smoother, on both families (meshes shared with bench
+# in data/bench/); table and plot in tutorials/results/tts.md, tts.png. A smaller set:
+# make bench-tts TTS_SIZES="p1e3 b1e3"; TTS_PCS, TTS_MAX_IT (20000) likewise. Never fails on timings.
+TTS_SIZES ?= p1e3 p1e4 p1e5 b1e3 b4e3 b2e4 b7e4
+bench-tts: deps
+	$(MAKE) all
+	TTS_SIZES="$(TTS_SIZES)" bash tutorials/tts.sh
 
 # The shipped models, from fixed seeds (datasets in data/, not kept). Long: see models/README.md.
 POISSON_TRAIN    ?= -decoder graph -edge_layers 0 -epochs 14 -seed 1
