@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "byteorderimpl.h"
 
 #define MODEL_MAGIC_LEN   8
 #define MODEL_PREFIX_LEN  24  /* magic, version, endianness marker, header length */
@@ -64,32 +65,6 @@ static size_t FieldWidth(FieldType t)
 }
 
 /* ---- little-endian byte access --------------------------------------------- */
-static void PutU32(unsigned char *p, uint32_t v)
-{
-  for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void PutU64(unsigned char *p, uint64_t v)
-{
-  for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t GetU32(const unsigned char *p)
-{
-  uint32_t v = 0;
-
-  for (int i = 0; i < 4; i++) v |= (uint32_t)p[i] << (8 * i);
-  return v;
-}
-
-static uint64_t GetU64(const unsigned char *p)
-{
-  uint64_t v = 0;
-
-  for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
-  return v;
-}
-
 /* zlib's crc32 takes a uInt length: feed large buffers in pieces */
 static uLong Crc(uLong crc, const unsigned char *p, size_t n)
 {

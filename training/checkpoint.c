@@ -28,38 +28,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "../src/byteorderimpl.h"
 #include "checkpoint.h"
 
 #define CKPT_MAGIC     "GCVAECK" /* with its NUL: 8 bytes */
 #define CKPT_VERSION   2
 #define CKPT_MARK      0x01020304u
 #define CKPT_PREFIX    56
-
-static void PutU32(unsigned char *p, uint32_t v)
-{
-  for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void PutU64(unsigned char *p, uint64_t v)
-{
-  for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t GetU32(const unsigned char *p)
-{
-  uint32_t v = 0;
-
-  for (int i = 0; i < 4; i++) v |= (uint32_t)p[i] << (8 * i);
-  return v;
-}
-
-static uint64_t GetU64(const unsigned char *p)
-{
-  uint64_t v = 0;
-
-  for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
-  return v;
-}
 
 /* zlib's crc32 takes a uInt length: feed large buffers in pieces */
 static uint32_t Crc(const unsigned char *p, size_t n)
