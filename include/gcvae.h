@@ -97,6 +97,8 @@ PETSC_EXTERN PetscErrorCode GCVAECheckMatrix(Mat A);
 /* Relative asymmetry max_i ||row_i(A) - row_i(A^T)||_1 / ||row_i(A)||_1 (0 for a symmetric
    A; rounding-level for one assembled symmetric; O(1) for a structurally nonsymmetric one). */
 PETSC_EXTERN PetscErrorCode GCVAEMatAsymmetry(Mat A, PetscReal *asym);
+/* R = D^{-1/2} in A's layout (MATAIJ): Jacobi as a factor of M^{-1} = R R^T (any size, 0 x 0 too). */
+PETSC_EXTERN PetscErrorCode GCVAEJacobiFactor(Mat A, Mat *R);
 /* Mask of R~ (serial): pattern(A~) plus the `extra` fraction of nnz(A~) of the largest
    entries of |A~||A~| outside it, in symmetric pairs. M is MATSEQAIJ with A~'s values
    on pattern(A~) and explicit zeros on the extra entries. */

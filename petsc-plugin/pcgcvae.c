@@ -37,29 +37,6 @@ static void CheckExtra(PetscReal extra, char msg[], size_t len)
 static PetscLogEvent PC_GCVAE_Generate, PC_GCVAE_Apply, PC_GCVAE_Symmetry, PC_GCVAE_Transpose;
 PetscLogEvent        PC_GCVAE_Probe;
 
-/* R = D^{-1/2} (Jacobi) in A's layout: the fallback, and the factor of a 0 x 0 matrix */
-static PetscErrorCode JacobiFactor(Mat A, Mat *R)
-{
-  Vec      d;
-  PetscInt m, N;
-
-  PetscFunctionBegin;
-  PetscCall(MatGetLocalSize(A, &m, NULL));
-  PetscCall(MatGetSize(A, &N, NULL));
-  PetscCall(MatCreateVecs(A, &d, NULL));
-  PetscCall(MatGetDiagonal(A, d));
-  PetscCall(VecSqrtAbs(d));
-  PetscCall(VecReciprocal(d));
-  PetscCall(MatCreate(PetscObjectComm((PetscObject)A), R));
-  PetscCall(MatSetSizes(*R, m, m, N, N));
-  PetscCall(MatSetType(*R, MATAIJ));
-  PetscCall(MatSeqAIJSetPreallocation(*R, 1, NULL));
-  PetscCall(MatMPIAIJSetPreallocation(*R, 1, NULL, 0, NULL));
-  PetscCall(MatDiagonalSet(*R, d, INSERT_VALUES));
-  PetscCall(VecDestroy(&d));
-  PetscFunctionReturn(0);
-}
-
 /* Uses Jacobi instead of a generated R and says why, the same way for every cause:
    -info, PCView and PCGCVAEGetProbe(). */
 static PetscErrorCode FallBack(PC pc, const char why[])
@@ -70,7 +47,7 @@ static PetscErrorCode FallBack(PC pc, const char why[])
   PetscCall(PetscStrncpy(gc->reason, why, sizeof(gc->reason)));
   PetscCall(PetscInfo(pc, "PCGCVAE falls back to Jacobi: %s\n", why));
   PetscCall(MatDestroy(&gc->R));
-  PetscCall(JacobiFactor(pc->pmat, &gc->R));
+  PetscCall(GCVAEJacobiFactor(pc->pmat, &gc->R));
   gc->fell_back = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -125,7 +102,7 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
   gc->probe        = -1;
   gc->probe_jacobi = -1;
   gc->asym         = 0;
-  if (!N) PetscCall(JacobiFactor(A, &gc->R)); /* 0 x 0: an empty R, as other PCs just return */
+  if (!N) PetscCall(GCVAEJacobiFactor(A, &gc->R)); /* 0 x 0: an empty R, as other PCs just return */
   else {
     /* the network and CG assume A symmetric: a nonsymmetric A is treated like an R worse than Jacobi */
     PetscCall(PetscLogEventBegin(PC_GCVAE_Symmetry, pc, A, 0, 0));

@@ -103,3 +103,21 @@ PetscErrorCode GCVAEScale(Mat A, Mat *At, Vec *dinvsqrt)
   else PetscCall(VecDestroy(&d));
   PetscFunctionReturn(0);
 }
+
+PetscErrorCode GCVAEJacobiFactor(Mat A, Mat *R)
+{
+  Vec      d;
+  PetscInt m, N;
+
+  PetscFunctionBegin;
+  PetscCall(MatGetLocalSize(A, &m, NULL));
+  PetscCall(MatGetSize(A, &N, NULL));
+  PetscCall(MatCreateVecs(A, &d, NULL));
+  PetscCall(MatGetDiagonal(A, d));
+  PetscCall(VecSqrtAbs(d));
+  PetscCall(VecReciprocal(d));
+  PetscCall(MatCreateAIJ(PetscObjectComm((PetscObject)A), m, m, N, N, 1, NULL, 0, NULL, R));
+  PetscCall(MatDiagonalSet(*R, d, INSERT_VALUES));
+  PetscCall(VecDestroy(&d));
+  PetscFunctionReturn(0);
+}

@@ -247,17 +247,7 @@ static PetscErrorCode FactorOf(PC pc, Mat A, Mat *R)
   PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCGCVAE, &isgcvae));
   PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCSHELL, &isshell));
   if (isjacobi) {
-    Vec      d;
-    PetscInt m, N;
-    PetscCall(MatGetLocalSize(A, &m, NULL));
-    PetscCall(MatGetSize(A, &N, NULL));
-    PetscCall(MatCreateVecs(A, &d, NULL));
-    PetscCall(MatGetDiagonal(A, d));
-    PetscCall(VecSqrtAbs(d));
-    PetscCall(VecReciprocal(d));
-    PetscCall(MatCreateAIJ(PetscObjectComm((PetscObject)A), m, m, N, N, 1, NULL, 0, NULL, R));
-    PetscCall(MatDiagonalSet(*R, d, INSERT_VALUES));
-    PetscCall(VecDestroy(&d));
+    PetscCall(GCVAEJacobiFactor(A, R));
   } else if (isfsai) {
     Mat G;
     PetscCall(PCFSAIGetFactor(pc, &G));
