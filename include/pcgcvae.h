@@ -27,6 +27,13 @@ typedef enum {
 } PCGCVAEDevice;
 PETSC_EXTERN const char *const PCGCVAEDevices[];
 
+/* Precision of R's values in the host apply (-pc_gcvae_precision); vectors and sums are double. */
+typedef enum {
+  PC_GCVAE_PRECISION_SINGLE = 0, /* R rounded to float values: 1/3 fewer bytes per product */
+  PC_GCVAE_PRECISION_DOUBLE = 1  /* R as generated, PETSc's MatMult */
+} PCGCVAEPrecision;
+PETSC_EXTERN const char *const PCGCVAEPrecisions[];
+
 PETSC_EXTERN PetscErrorCode PCCreate_GCVAE(PC);
 PETSC_EXTERN PetscErrorCode PCGCVAESetModel(PC, const char[]);
 PETSC_EXTERN PetscErrorCode PCGCVAESetSamples(PC, PetscInt);
@@ -35,6 +42,7 @@ PETSC_EXTERN PetscErrorCode PCGCVAESetLatent(PC, PCGCVAELatent);
 PETSC_EXTERN PetscErrorCode PCGCVAESetExtra(PC, PetscReal);
 PETSC_EXTERN PetscErrorCode PCGCVAESetFallback(PC, PCGCVAEFallback);
 PETSC_EXTERN PetscErrorCode PCGCVAESetDevice(PC, PCGCVAEDevice);
+PETSC_EXTERN PetscErrorCode PCGCVAESetPrecision(PC, PCGCVAEPrecision);
 /* The factor R (M^{-1} = R R^T) built by PCSetUp, owned by the PC. */
 PETSC_EXTERN PetscErrorCode PCGCVAEGetFactor(PC, Mat *);
 /* Probe estimates of ||I - R^T A R||_F^2 / n for the R in use and for Jacobi, and whether the fallback was taken. */

@@ -13,6 +13,7 @@
 const char *const PCGCVAEFallbacks[] = {"jacobi", "error", "none", "PCGCVAEFallback", "PC_GCVAE_FALLBACK_", NULL};
 const char *const PCGCVAELatents[]   = {"mean", "sample", "PCGCVAELatent", "PC_GCVAE_LATENT_", NULL};
 const char *const PCGCVAEDevices[]   = {"cpu", "cuda", "PCGCVAEDevice", "PC_GCVAE_DEVICE_", NULL};
+const char *const PCGCVAEPrecisions[] = {"single", "double", "PCGCVAEPrecision", "PC_GCVAE_PRECISION_", NULL};
 
 /* The range rules of the settings: an empty msg means valid. Setters error at once;
    PCSetFromOptions keeps the message for PCSetUp (an error inside PETSc's options block
@@ -135,6 +136,8 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
   {
     PetscBool cusparse;
     PetscCall(PetscObjectTypeCompareAny((PetscObject)A, &cusparse, MATSEQAIJCUSPARSE, MATMPIAIJCUSPARSE, MATAIJCUSPARSE, ""));
+    /* the host apply with float values applies exactly the R it returns: round R first */
+    if (gc->precision == PC_GCVAE_PRECISION_SINGLE && !cusparse && gc->device == PC_GCVAE_DEVICE_CPU) PetscCall(PCGCVAERoundFactor(gc->R));
     /* PETSc with CUDA and A on the device: R (and R^T, the work Vec) become A's kind and the
        apply is PETSc's MatMult on device Vecs, no host copies. Otherwise, with cuda, the ops
        switch to the device apply (pcgcvae_cuda.c); the host R stays for PCGCVAEGetFactor. */
@@ -144,6 +147,14 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
   PetscCall(PetscLogEventBegin(PC_GCVAE_Transpose, pc, A, 0, 0));
   PetscCall(MatTranspose(gc->R, MAT_INITIAL_MATRIX, &gc->Rt));
   PetscCall(PetscLogEventEnd(PC_GCVAE_Transpose, pc, A, 0, 0));
+  if (gc->precision == PC_GCVAE_PRECISION_SINGLE && gc->device == PC_GCVAE_DEVICE_CPU) {
+    PetscBool aij;
+    PetscCall(PetscObjectTypeCompareAny((PetscObject)gc->R, &aij, MATSEQAIJ, MATMPIAIJ, ""));
+    if (aij) { /* device (cusparse) R stays on PETSc's MatMult */
+      PetscCall(PCGCVAESingleCreate(gc->R, gc->Rt, &gc->single));
+      PetscCall(MatDestroy(&gc->Rt)); /* its float copy is all the apply reads */
+    }
+  }
   PetscCall(MatCreateVecs(gc->R, &gc->work, NULL));
   {
     MatInfo ia, ir;
@@ -163,8 +174,13 @@ PetscErrorCode PCApply_GCVAE(PC pc, Vec x, Vec y)
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PC_GCVAE_Apply, pc, x, y, 0));
-  PetscCall(MatMult(gc->Rt, x, gc->work));
-  PetscCall(MatMult(gc->R, gc->work, y));
+  if (gc->single) {
+    PetscCall(PCGCVAESingleMultRt(gc->single, x, gc->work));
+    PetscCall(PCGCVAESingleMultR(gc->single, gc->work, y));
+  } else {
+    PetscCall(MatMult(gc->Rt, x, gc->work));
+    PetscCall(MatMult(gc->R, gc->work, y));
+  }
   PetscCall(PetscLogEventEnd(PC_GCVAE_Apply, pc, x, y, 0));
   PetscFunctionReturn(0);
 }
@@ -175,7 +191,8 @@ PetscErrorCode PCApplySymmetricLeft_GCVAE(PC pc, Vec x, Vec y)
   PC_GCVAE *gc = (PC_GCVAE *)pc->data;
 
   PetscFunctionBegin;
-  PetscCall(MatMult(gc->Rt, x, y));
+  if (gc->single) PetscCall(PCGCVAESingleMultRt(gc->single, x, y));
+  else PetscCall(MatMult(gc->Rt, x, y));
   PetscFunctionReturn(0);
 }
 
@@ -184,7 +201,8 @@ PetscErrorCode PCApplySymmetricRight_GCVAE(PC pc, Vec x, Vec y)
   PC_GCVAE *gc = (PC_GCVAE *)pc->data;
 
   PetscFunctionBegin;
-  PetscCall(MatMult(gc->R, x, y));
+  if (gc->single) PetscCall(PCGCVAESingleMultR(gc->single, x, y));
+  else PetscCall(MatMult(gc->R, x, y));
   PetscFunctionReturn(0);
 }
 
@@ -196,6 +214,7 @@ static PetscErrorCode PCReset_GCVAE(PC pc)
   if (gc->dR) PetscCall(PCGCVAEResetDevice_CUDA(pc));
   PetscCall(MatDestroy(&gc->R));
   PetscCall(MatDestroy(&gc->Rt));
+  PetscCall(PCGCVAESingleDestroy(&gc->single));
   PetscCall(VecDestroy(&gc->work));
   PetscFunctionReturn(0);
 }
@@ -315,11 +334,23 @@ static PetscErrorCode PCGCVAESetDevice_GCVAE(PC pc, PCGCVAEDevice device)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode PCGCVAESetPrecision_GCVAE(PC pc, PCGCVAEPrecision precision)
+{
+  PC_GCVAE *gc = (PC_GCVAE *)pc->data;
+
+  PetscFunctionBegin;
+  PetscCheck(precision == PC_GCVAE_PRECISION_SINGLE || precision == PC_GCVAE_PRECISION_DOUBLE, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "PCGCVAESetPrecision: precision %d must be PC_GCVAE_PRECISION_SINGLE or PC_GCVAE_PRECISION_DOUBLE", (int)precision);
+  if (gc->precision == precision) PetscFunctionReturn(0);
+  gc->precision   = precision;
+  pc->setupcalled = 0;
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode PCSetFromOptions_GCVAE(PC pc, PetscOptionItems *PetscOptionsObject)
 {
   PC_GCVAE *gc = (PC_GCVAE *)pc->data;
-  char      file[PETSC_MAX_PATH_LEN], latent[32], fallback[32], device[32];
-  PetscBool fmodel, flatent, ffallback, fdevice, found, reorder = gc->reorder;
+  char      file[PETSC_MAX_PATH_LEN], latent[32], fallback[32], device[32], precision[32];
+  PetscBool fmodel, flatent, ffallback, fdevice, fprecision, found, reorder = gc->reorder;
   PetscInt  samples = gc->samples, seed = gc->seed;
   PetscReal extra = gc->extra;
   PetscEnum e;
@@ -328,6 +359,7 @@ static PetscErrorCode PCSetFromOptions_GCVAE(PC pc, PetscOptionItems *PetscOptio
   PetscCall(PetscStrncpy(latent, PCGCVAELatents[gc->latent], sizeof(latent)));
   PetscCall(PetscStrncpy(fallback, PCGCVAEFallbacks[gc->fallback], sizeof(fallback)));
   PetscCall(PetscStrncpy(device, PCGCVAEDevices[gc->device], sizeof(device)));
+  PetscCall(PetscStrncpy(precision, PCGCVAEPrecisions[gc->precision], sizeof(precision)));
   PetscOptionsHeadBegin(PetscOptionsObject, "GCVAE options");
   PetscCall(PetscOptionsString("-pc_gcvae_model", "Trained model file (gcvae-train)", "PCGCVAESetModel", gc->modelfile, file, sizeof(file), &fmodel));
   PetscCall(PetscOptionsInt("-pc_gcvae_samples", "Latents drawn; the R with the smallest probe loss is kept", "PCGCVAESetSamples", samples, &samples, NULL));
@@ -336,6 +368,7 @@ static PetscErrorCode PCSetFromOptions_GCVAE(PC pc, PetscOptionItems *PetscOptio
   PetscCall(PetscOptionsReal("-pc_gcvae_extra", "Mask: extra fraction of nnz(A) beyond pattern(A) (< 0: the model's)", "PCGCVAESetExtra", extra, &extra, NULL));
   PetscCall(PetscOptionsString("-pc_gcvae_fallback", "When A is not symmetric or R is worse than Jacobi: jacobi, error or none", "PCGCVAESetFallback", fallback, fallback, sizeof(fallback), &ffallback));
   PetscCall(PetscOptionsString("-pc_gcvae_device", "Where R is generated and applied: cpu or cuda (make CUDA=1)", "PCGCVAESetDevice", device, device, sizeof(device), &fdevice));
+  PetscCall(PetscOptionsString("-pc_gcvae_precision", "Precision of R's values in the host apply: single or double (vectors and sums are double)", "PCGCVAESetPrecision", precision, precision, sizeof(precision), &fprecision));
   PetscCall(PetscOptionsBool("-pc_gcvae_reorder", "cnn models: RCM-order the matrix first, as the training matrices were (off for matrices already in that order)", "", reorder, &reorder, NULL));
   PetscOptionsHeadEnd();
   /* Invalid values are kept for PCSetUp to report (see CheckSamples()), which the reset of
@@ -359,6 +392,11 @@ static PetscErrorCode PCSetFromOptions_GCVAE(PC pc, PetscOptionItems *PetscOptio
     PetscCall(PetscEnumFind(PCGCVAEDevices, device, &e, &found));
     if (found) PetscCall(PCGCVAESetDevice_GCVAE(pc, (PCGCVAEDevice)e));
     else PetscCall(PetscSNPrintf(gc->bad_option, sizeof(gc->bad_option), "-pc_gcvae_device %s: use cpu or cuda", device));
+  }
+  if (fprecision && !gc->bad_option[0]) {
+    PetscCall(PetscEnumFind(PCGCVAEPrecisions, precision, &e, &found));
+    if (found) PetscCall(PCGCVAESetPrecision_GCVAE(pc, (PCGCVAEPrecision)e));
+    else PetscCall(PetscSNPrintf(gc->bad_option, sizeof(gc->bad_option), "-pc_gcvae_precision %s: use single or double", precision));
   }
   if (gc->bad_option[0]) {
     pc->setupcalled = 0;
@@ -395,6 +433,7 @@ static PetscErrorCode PCView_GCVAE(PC pc, PetscViewer viewer)
     PetscInt n;
     PetscCall(MatGetSize(gc->R, &n, NULL));
     PetscCall(PetscViewerASCIIPrintf(viewer, "  n = %" PetscInt_FMT ", nnz(R)/nnz(A) = %.3f, generation %.3g s, asymmetry of A %.3g\n", n, (double)gc->nnz_ratio, gc->gen_time, (double)gc->asym));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "  apply: R and R^T with %s values\n", gc->single ? "single-precision (float) values, double vectors and sums" : "double"));
     if (gc->probe >= 0) PetscCall(PetscViewerASCIIPrintf(viewer, "  probe ||I - R^T A R||_F^2/n: generated %.4g, Jacobi %.4g\n", (double)gc->probe, (double)gc->probe_jacobi));
     PetscCall(PetscViewerASCIIPrintf(viewer, "  using %s%s%s\n", gc->fell_back ? "Jacobi (fallback)" : "the generated R", gc->reason[0] ? ": " : "", gc->reason));
   }
@@ -436,6 +475,8 @@ static PetscErrorCode PCGCVAEGetProbe_GCVAE(PC pc, PetscReal *probe, PetscReal *
 .  -pc_gcvae_extra <f> - mask: pattern(A) plus this fraction of nnz(A) (default: the model's)
 .  -pc_gcvae_fallback <jacobi,error,none> - when the generated R is worse than Jacobi by a probe
                                             estimate of ||I - R^T A R||_F
+.  -pc_gcvae_precision <single,double> - R's values in the host apply (default single: 1/3 fewer bytes
+                                         per product; R is rounded to them, so R R^T stays SPD)
 .  -pc_gcvae_reorder <bool> - cnn models: read A in RCM order, as gcvae-datagen ordered the training
                               matrices (default true; false for matrices already in that order)
 -  -pc_gcvae_device <cpu,cuda> - generate R and apply it on the host or on a CUDA device (make CUDA=1;
@@ -465,6 +506,7 @@ PETSC_EXTERN PetscErrorCode PCCreate_GCVAE(PC pc)
   gc->fallback = PC_GCVAE_FALLBACK_JACOBI;
   gc->reorder  = PETSC_TRUE;
   gc->device   = PC_GCVAE_DEVICE_CPU;
+  gc->precision = PC_GCVAE_PRECISION_SINGLE;
   pc->data     = (void *)gc;
 
   pc->ops->setup               = PCSetUp_GCVAE;
@@ -483,6 +525,7 @@ PETSC_EXTERN PetscErrorCode PCCreate_GCVAE(PC pc)
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAESetExtra_C", PCGCVAESetExtra_GCVAE));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAESetFallback_C", PCGCVAESetFallback_GCVAE));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAESetDevice_C", PCGCVAESetDevice_GCVAE));
+  PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAESetPrecision_C", PCGCVAESetPrecision_GCVAE));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAEGetFactor_C", PCGCVAEGetFactor_GCVAE));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAEGetProbe_C", PCGCVAEGetProbe_GCVAE));
   PetscFunctionReturn(0);
@@ -642,6 +685,33 @@ PetscErrorCode PCGCVAESetDevice(PC pc, PCGCVAEDevice device)
   PetscValidHeaderSpecific(pc, PC_CLASSID, 1);
   PetscValidLogicalCollectiveEnum(pc, device, 2);
   PetscTryMethod(pc, "PCGCVAESetDevice_C", (PC, PCGCVAEDevice), (pc, device));
+  PetscFunctionReturn(0);
+}
+
+/*@
+   PCGCVAESetPrecision - Precision of R's values in the host apply.
+
+   Logically Collective
+
+   Options Database Key:
+.  -pc_gcvae_precision <single,double> - the precision (default single)
+
+   Notes:
+   SpMV is memory-bound: with single-precision values each product with R or R^T reads 8 bytes per
+   nonzero instead of 12. Vectors and sums stay double. R is rounded to single first, so
+   PCGCVAEGetFactor() returns exactly the R applied and R R^T stays SPD. The device apply
+   (-pc_gcvae_device cuda, MATAIJCUSPARSE) keeps double values.
+
+   Level: intermediate
+
+.seealso: `PCGCVAE`
+@*/
+PetscErrorCode PCGCVAESetPrecision(PC pc, PCGCVAEPrecision precision)
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(pc, PC_CLASSID, 1);
+  PetscValidLogicalCollectiveEnum(pc, precision, 2);
+  PetscTryMethod(pc, "PCGCVAESetPrecision_C", (PC, PCGCVAEPrecision), (pc, precision));
   PetscFunctionReturn(0);
 }
 

@@ -7,6 +7,8 @@
 #include <gcvae_cuda.h>
 #include <pcgcvae.h>
 
+typedef struct _n_PCGCVAESingle *PCGCVAESingle;
+
 typedef struct {
   char            modelfile[PETSC_MAX_PATH_LEN]; /* -pc_gcvae_model */
   GCVAEModel      model;                         /* the network, borrowed from the model cache */
@@ -21,6 +23,8 @@ typedef struct {
   Mat             R;                             /* the factor in use, A's layout */
   Mat             Rt;                            /* R^T, stored: MatMult is faster than MatMultTranspose */
   Vec             work;                          /* R^T x */
+  PCGCVAEPrecision precision;                    /* -pc_gcvae_precision: of R's values in the host apply */
+  PCGCVAESingle   single;                        /* precision single, host: R and R^T with float values (then Rt is NULL) */
   PetscReal       asym;                          /* relative asymmetry of A (GCVAEMatAsymmetry) */
   PetscReal       probe, probe_jacobi;           /* ||I - R^T A R||_F^2 / n estimates; probe < 0: none generated */
   PetscBool       fell_back;                     /* R is Jacobi's (fallback), see reason */
@@ -39,6 +43,12 @@ PETSC_INTERN PetscLogEvent PC_GCVAE_Probe; /* the probe estimates (pcgcvaegenera
 /* pcgcvaegenerate.c: R for A (A's layout) from the network; sets gc->probe and gc->probe_jacobi */
 PETSC_INTERN PetscErrorCode PCGCVAEGenerate_Private(PC, Mat A, Mat *R);
 PETSC_INTERN PetscErrorCode PCApply_GCVAE(PC, Vec, Vec);
+/* pcgcvaesingle.c: the host apply with R's values in single precision */
+PETSC_INTERN PetscErrorCode PCGCVAERoundFactor(Mat R);
+PETSC_INTERN PetscErrorCode PCGCVAESingleCreate(Mat R, Mat Rt, PCGCVAESingle *);
+PETSC_INTERN PetscErrorCode PCGCVAESingleDestroy(PCGCVAESingle *);
+PETSC_INTERN PetscErrorCode PCGCVAESingleMultR(PCGCVAESingle, Vec x, Vec y);
+PETSC_INTERN PetscErrorCode PCGCVAESingleMultRt(PCGCVAESingle, Vec x, Vec y);
 PETSC_INTERN PetscErrorCode PCApplySymmetricLeft_GCVAE(PC, Vec, Vec);
 PETSC_INTERN PetscErrorCode PCApplySymmetricRight_GCVAE(PC, Vec, Vec);
 /* pcgcvae_cuda.c: R and R^T to the device and the ops to the device apply; and back */

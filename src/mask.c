@@ -97,6 +97,35 @@ static void SquareRow(PetscInt i, const PetscInt *ai, const PetscInt *aj, const 
   }
 }
 
+/* A~^2 on the entries of the mask M (row by row, SquareRow's sums), composed on M as
+   GCVAE_MASK_SQUARE for GCVAEInputCreate: saves it a MatMatMult */
+static PetscErrorCode MaskSquare(PetscInt n, const PetscInt *ai, const PetscInt *aj, const PetscScalar *av, PetscReal *sgn, PetscBool *seen, PetscInt *cols, Mat M)
+{
+  const PetscInt *mi, *mj;
+  PetscScalar    *s;
+  Vec             sq;
+  PetscInt        nc;
+  PetscBool       done;
+
+  PetscFunctionBegin;
+  PetscCall(MatGetRowIJ(M, 0, PETSC_FALSE, PETSC_FALSE, &n, &mi, &mj, &done));
+  PetscCall(VecCreateSeq(PETSC_COMM_SELF, mi[n], &sq));
+  PetscCall(VecGetArrayWrite(sq, &s));
+  for (PetscInt i = 0; i < n; i++) {
+    SquareRow(i, ai, aj, av, NULL, sgn, seen, cols, &nc);
+    for (PetscInt p = mi[i]; p < mi[i + 1]; p++) s[p] = sgn[mj[p]];
+    for (PetscInt c = 0; c < nc; c++) {
+      seen[cols[c]] = PETSC_FALSE;
+      sgn[cols[c]]  = 0;
+    }
+  }
+  PetscCall(VecRestoreArrayWrite(sq, &s));
+  PetscCall(MatRestoreRowIJ(M, 0, PETSC_FALSE, PETSC_FALSE, &n, &mi, &mj, &done));
+  PetscCall(PetscObjectCompose((PetscObject)M, GCVAE_MASK_SQUARE, (PetscObject)sq));
+  PetscCall(VecDestroy(&sq));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode GCVAEMaskBuild(Mat At, PetscReal extra, Mat *M)
 {
   PetscInt           n, ncand = 0, ccap, nextra, *nnzrow, *cols, nc, maxrow = 0;
@@ -117,6 +146,14 @@ PetscErrorCode GCVAEMaskBuild(Mat At, PetscReal extra, Mat *M)
   PetscCall(MatSeqAIJGetArrayRead(At, &av));
   for (PetscInt i = 0; i < n; i++) maxrow = PetscMax(maxrow, ai[i + 1] - ai[i]);
   PetscCall(PetscCalloc4(n, &abs, n, &sgn, n, &seen, n, &cols));
+  if (!(PetscInt)PetscFloorReal(0.5 * extra * ai[n] + 0.5)) { /* no extra pairs: the mask is pattern(A~), no candidates to rank */
+    PetscCall(MatDuplicate(At, MAT_COPY_VALUES, M));
+    PetscCall(MaskSquare(n, ai, aj, av, sgn, seen, cols, *M));
+    PetscCall(MatSeqAIJRestoreArrayRead(At, &av));
+    PetscCall(MatRestoreRowIJ(At, 0, PETSC_FALSE, PETSC_FALSE, &n, &ai, &aj, &done));
+    PetscCall(PetscFree4(abs, sgn, seen, cols));
+    PetscFunctionReturn(0);
+  }
   /* candidates: (i, j), j > i, of |A~||A~| outside pattern(A~); rows of the square hold at most
      maxrow^2 entries, so the array grows by doubling (amortised O(nnz(A~^2))) */
   ccap = PetscMax(16, 2 * ai[n]);
@@ -163,26 +200,7 @@ PetscErrorCode GCVAEMaskBuild(Mat At, PetscReal extra, Mat *M)
   PetscCall(MatSetOption(*M, MAT_IGNORE_ZERO_ENTRIES, PETSC_FALSE));
   PetscCall(MatAssemblyBegin(*M, MAT_FINAL_ASSEMBLY));
   PetscCall(MatAssemblyEnd(*M, MAT_FINAL_ASSEMBLY));
-  { /* A~^2 on the mask entries, for GCVAEInputCreate (GCVAE_MASK_SQUARE): saves it a MatMatMult */
-    const PetscInt *mi, *mj;
-    PetscScalar    *s;
-    Vec             sq;
-    PetscCall(MatGetRowIJ(*M, 0, PETSC_FALSE, PETSC_FALSE, &n, &mi, &mj, &done));
-    PetscCall(VecCreateSeq(PETSC_COMM_SELF, mi[n], &sq));
-    PetscCall(VecGetArrayWrite(sq, &s));
-    for (PetscInt i = 0; i < n; i++) {
-      SquareRow(i, ai, aj, av, NULL, sgn, seen, cols, &nc);
-      for (PetscInt p = mi[i]; p < mi[i + 1]; p++) s[p] = sgn[mj[p]];
-      for (PetscInt c = 0; c < nc; c++) {
-        seen[cols[c]] = PETSC_FALSE;
-        sgn[cols[c]]  = 0;
-      }
-    }
-    PetscCall(VecRestoreArrayWrite(sq, &s));
-    PetscCall(MatRestoreRowIJ(*M, 0, PETSC_FALSE, PETSC_FALSE, &n, &mi, &mj, &done));
-    PetscCall(PetscObjectCompose((PetscObject)*M, GCVAE_MASK_SQUARE, (PetscObject)sq));
-    PetscCall(VecDestroy(&sq));
-  }
+  PetscCall(MaskSquare(n, ai, aj, av, sgn, seen, cols, *M));
   PetscCall(MatSeqAIJRestoreArrayRead(At, &av));
   PetscCall(MatRestoreRowIJ(At, 0, PETSC_FALSE, PETSC_FALSE, &n, &ai, &aj, &done));
   PetscCall(PetscFree4(abs, sgn, seen, cols));

@@ -214,7 +214,7 @@ static PetscErrorCode Report(const char data[], const char model[], const char s
   PC                 pc;
   Vec                b, x;
   PetscInt           its;
-  PetscReal          nrm, probe, pj;
+  PetscReal          nrm, probe, pj, applyerr;
   PetscBool          fell;
   MatInfo            info;
 
@@ -241,7 +241,23 @@ static PetscErrorCode Report(const char data[], const char model[], const char s
   PetscCall(MatNorm(R, NORM_FROBENIUS, &nrm));
   PetscCall(MatGetInfo(R, MAT_GLOBAL_SUM, &info));
   PetscCall(PCGCVAEGetProbe(pc, &probe, &pj, &fell));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "its %" PetscInt_FMT " nnzR %.0f normR %.15e probe %.6e jacobi %.6e fallback %d\n", its, info.nz_used, (double)nrm, (double)probe, (double)pj, (int)fell));
+  { /* the apply is R (R^T b) with the R that PCGCVAEGetFactor returns (any -pc_gcvae_precision) */
+    Vec       y, w, z;
+    PetscReal ny, nz;
+    PetscCall(MatCreateVecs(R, &w, &z));
+    PetscCall(VecDuplicate(z, &y));
+    PetscCall(PCApply(pc, b, y));
+    PetscCall(MatMultTranspose(R, b, w));
+    PetscCall(MatMult(R, w, z));
+    PetscCall(VecAXPY(y, -1, z));
+    PetscCall(VecNorm(y, NORM_2, &ny));
+    PetscCall(VecNorm(z, NORM_2, &nz));
+    applyerr = ny / nz;
+    PetscCall(VecDestroy(&y));
+    PetscCall(VecDestroy(&w));
+    PetscCall(VecDestroy(&z));
+  }
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "its %" PetscInt_FMT " nnzR %.0f normR %.15e probe %.6e jacobi %.6e fallback %d applyerr %.3e\n", its, info.nz_used, (double)nrm, (double)probe, (double)pj, (int)fell, (double)applyerr));
   if (save[0]) { /* in the global ordering, whatever the number of processes */
     PetscViewer v;
     PetscCall(PetscViewerBinaryOpen(PETSC_COMM_WORLD, save, FILE_MODE_WRITE, &v));

@@ -35,6 +35,51 @@ void nn_csr_softmax_backward(nnreal *de, const nnreal *dalpha, const nnreal *alp
   }
 }
 
+/* Inference (M = NULL), one row i at a time: the scores of its edges, their softmax and the
+   aggregation while the row's T_j are in cache, with m_k formed on the fly and never stored;
+   out_i overwrites S_i = (W_s h)_i, which only row i reads. The same operations in the same
+   order as the training path below (so the same alpha and out); OCC is a compile-time width
+   where it can be (GATV2_ROWS(16) ...), so m_k lives in vector registers. */
+#define GATV2_ROWS(OCC) \
+  for (int i = 0; i < n; i++) { \
+    const nnreal  *Si = out + (size_t)i * (OCC); \
+    nnreal        *oi = out + (size_t)i * (OCC); \
+    const PetscInt k0 = rowptr[i], k1 = rowptr[i + 1]; \
+    for (PetscInt k = k0; k < k1; k++) { \
+      const nnreal *Tj = T + (size_t)colind[k] * (OCC), *xk = xe + (size_t)k * E; \
+      nnreal        m[OCC]; \
+      for (int c = 0; c < (OCC); c++) m[c] = 0; \
+      for (int f = 0; f < E; f++) \
+        for (int c = 0; c < (OCC); c++) m[c] += xk[f] * WeT[f * (OCC) + c]; \
+      for (int c = 0; c < (OCC); c++) m[c] += Si[c] + Tj[c]; \
+      for (int hd = 0; hd < H; hd++) { \
+        nnreal sc = 0; \
+        for (int d = 0; d < D; d++) { \
+          nnreal v = m[hd * D + d]; \
+          sc += a[hd * D + d] * (v > 0 ? v : slope * v); \
+        } \
+        alpha[(size_t)k * H + hd] = sc; \
+      } \
+    } \
+    for (int hd = 0; hd < H; hd++) { /* nn_csr_softmax_forward's row */ \
+      nnreal emax = -INFINITY, sum = 0; \
+      for (PetscInt k = k0; k < k1; k++) emax = PetscMax(emax, alpha[k * H + hd]); \
+      for (PetscInt k = k0; k < k1; k++) { \
+        alpha[k * H + hd] = nnexp(alpha[k * H + hd] - emax); \
+        sum += alpha[k * H + hd]; \
+      } \
+      for (PetscInt k = k0; k < k1; k++) alpha[k * H + hd] /= sum; \
+    } \
+    for (int c = 0; c < (OCC); c++) oi[c] = bias ? bias[c] : 0; /* S_i is dead */ \
+    for (PetscInt k = k0; k < k1; k++) { \
+      const nnreal *Tj = T + (size_t)colind[k] * (OCC); \
+      for (int hd = 0; hd < H; hd++) { \
+        nnreal al = alpha[(size_t)k * H + hd]; \
+        for (int d = 0; d < D; d++) oi[hd * D + d] += al * Tj[hd * D + d]; \
+      } \
+    } \
+  }
+
 /* out (n, OC), saved T (n, OC), M (nnz, OC) or NULL, alpha (nnz, H); h (n, C), xe (nnz, E),
    Ws, Wt (OC, C), We (OC, E), a (H, D), bias (OC) or NULL. With M = NULL (inference) each m_k
    is formed on the fly and not kept: no nnz x OC buffer to write and read back. */
@@ -42,28 +87,28 @@ NN_VECTOR_CLONES
 void nn_gatv2_forward(nnreal *out, nnreal *T, nnreal *M, nnreal *alpha, const nnreal *h, const nnreal *xe, const nnreal *Ws, const nnreal *Wt, const nnreal *We, const nnreal *a, const nnreal *bias, const PetscInt *rowptr, const PetscInt *colind, int n, int C, int E, int H, int D, nnreal slope)
 {
   const int OC = H * D, nnz = (int)rowptr[n];
-  nnreal   *S = out;       /* W_s h lives in out until the aggregation overwrites it */
-  nnreal    mk[OC], WeT[E * OC]; /* M = NULL: m_k, and We transposed to (E, OC) */
+  nnreal   *S = out; /* W_s h lives in out until the aggregation overwrites it */
 
-  nn_gemm('N', 'T', n, OC, C, 1, h, C, Ws, C, 0, S, OC);       /* S = h Ws^T    (n, OC)   */
-  nn_gemm('N', 'T', n, OC, C, 1, h, C, Wt, C, 0, T, OC);       /* T = h Wt^T    (n, OC)   */
-  if (M) nn_gemm('N', 'T', nnz, OC, E, 1, xe, E, We, E, 0, M, OC); /* M = xe We^T (nnz, OC) */
-  else
+  nn_gemm('N', 'T', n, OC, C, 1, h, C, Ws, C, 0, S, OC); /* S = h Ws^T    (n, OC)   */
+  nn_gemm('N', 'T', n, OC, C, 1, h, C, Wt, C, 0, T, OC); /* T = h Wt^T    (n, OC)   */
+  if (!M) {
+    nnreal WeT[E * OC]; /* We transposed to (E, OC) */
     for (int c = 0; c < OC; c++)
       for (int f = 0; f < E; f++) WeT[f * OC + c] = We[c * E + f];
+    switch (OC) {
+    case 16: GATV2_ROWS(16) break;
+    case 32: GATV2_ROWS(32) break;
+    case 64: GATV2_ROWS(64) break;
+    default: GATV2_ROWS(OC) break;
+    }
+    return;
+  }
+  nn_gemm('N', 'T', nnz, OC, E, 1, xe, E, We, E, 0, M, OC); /* M = xe We^T (nnz, OC) */
   for (int i = 0; i < n; i++) {
     for (PetscInt k = rowptr[i]; k < rowptr[i + 1]; k++) {
       const nnreal *Si = S + (size_t)i * OC, *Tj = T + (size_t)colind[k] * OC;
-      nnreal       *Mk = M ? M + (size_t)k * OC : mk;
-      if (M)
-        for (int c = 0; c < OC; c++) Mk[c] += Si[c] + Tj[c];
-      else {
-        const nnreal *xk = xe + (size_t)k * E;
-        for (int c = 0; c < OC; c++) Mk[c] = 0;
-        for (int f = 0; f < E; f++)
-          for (int c = 0; c < OC; c++) Mk[c] += xk[f] * WeT[f * OC + c];
-        for (int c = 0; c < OC; c++) Mk[c] += Si[c] + Tj[c];
-      }
+      nnreal       *Mk = M + (size_t)k * OC;
+      for (int c = 0; c < OC; c++) Mk[c] += Si[c] + Tj[c];
       for (int hd = 0; hd < H; hd++) { /* score e_kh, kept in alpha until the softmax */
         nnreal s = 0;
         for (int d = 0; d < D; d++) {
