@@ -136,8 +136,9 @@ PETSC_EXTERN PetscErrorCode GCVAELatentDraw(PetscRandom rnd, PetscInt k, nnreal 
 PETSC_EXTERN PetscErrorCode GCVAEFactorFromValues(Mat M, const nnreal r[], Vec dinvsqrt, Mat *R);
 /* The whole pipeline for an SPD Mat (MATSEQAIJ): scale (with its input checks), mask
    (extra < 0: the model's), network in MEAN or SAMPLE mode (eps: latent values), R.
-   With reorder, a cnn-decoder model sees A in RCM order (the order of the training matrices)
-   and R is permuted back; without, it reads A as given (dataset matrices are in that order). */
+   With reorder the network sees A in RCM order and R is permuted back: a cnn-decoder model
+   needs it (the order of its training matrices; dataset matrices are already in it: give
+   reorder false for them), a graph-decoder model gives the same R to rounding, faster. */
 PETSC_EXTERN PetscErrorCode GCVAEGenerate(GCVAEModel, Mat A, PetscReal extra, GCVAELatentMode, const nnreal eps[], PetscBool reorder, Mat *R);
 
 #endif

@@ -369,7 +369,7 @@ static PetscErrorCode PCSetFromOptions_GCVAE(PC pc, PetscOptionItems *PetscOptio
   PetscCall(PetscOptionsString("-pc_gcvae_fallback", "When A is not symmetric or R is worse than Jacobi: jacobi, error or none", "PCGCVAESetFallback", fallback, fallback, sizeof(fallback), &ffallback));
   PetscCall(PetscOptionsString("-pc_gcvae_device", "Where R is generated and applied: cpu or cuda (make CUDA=1)", "PCGCVAESetDevice", device, device, sizeof(device), &fdevice));
   PetscCall(PetscOptionsString("-pc_gcvae_precision", "Precision of R's values in the host apply: single or double (vectors and sums are double)", "PCGCVAESetPrecision", precision, precision, sizeof(precision), &fprecision));
-  PetscCall(PetscOptionsBool("-pc_gcvae_reorder", "cnn models: RCM-order the matrix first, as the training matrices were (off for matrices already in that order)", "", reorder, &reorder, NULL));
+  PetscCall(PetscOptionsBool("-pc_gcvae_reorder", "RCM-order the matrix for the network (cnn models: the order of their training matrices, off for matrices already in it; graph models: the same R to rounding, faster)", "", reorder, &reorder, NULL));
   PetscOptionsHeadEnd();
   /* Invalid values are kept for PCSetUp to report (see CheckSamples()), which the reset of
      setupcalled makes sure runs; valid ones go through the setters, which reset it only
@@ -427,7 +427,7 @@ static PetscErrorCode PCView_GCVAE(PC pc, PetscViewer viewer)
     PetscCall(GCVAEModelGetHeader(gc->model, &h));
     PetscCall(PetscViewerASCIIPrintf(viewer, "  decoder %s, trained on %s (%s, n = %" PetscInt_FMT ", %" PetscInt_FMT " matrices, %" PetscInt_FMT " epochs)\n", h->decoder == GCVAE_DECODER_CNN ? "cnn" : "graph", h->family, h->mesh, h->train_n, h->train_samples, h->epochs));
   }
-  PetscCall(PetscViewerASCIIPrintf(viewer, "  latent %s, samples %" PetscInt_FMT ", seed %" PetscInt_FMT ", fallback %s, reorder %s\n", PCGCVAELatents[gc->latent], gc->samples, gc->seed, PCGCVAEFallbacks[gc->fallback], gc->reorder ? "rcm (cnn models)" : "none"));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "  latent %s, samples %" PetscInt_FMT ", seed %" PetscInt_FMT ", fallback %s, reorder %s\n", PCGCVAELatents[gc->latent], gc->samples, gc->seed, PCGCVAEFallbacks[gc->fallback], gc->reorder ? "rcm" : "none"));
   if (gc->device == PC_GCVAE_DEVICE_CUDA) PetscCall(PetscViewerASCIIPrintf(viewer, "  device cuda: generation on the GPU; apply %s\n", gc->dR ? "cuSPARSE SpMV with R, R^T, copying x in and y out" : "on PETSc's device Mats and Vecs"));
   if (gc->R) {
     PetscInt n;
@@ -477,8 +477,9 @@ static PetscErrorCode PCGCVAEGetProbe_GCVAE(PC pc, PetscReal *probe, PetscReal *
                                             estimate of ||I - R^T A R||_F
 .  -pc_gcvae_precision <single,double> - R's values in the host apply (default single: 1/3 fewer bytes
                                          per product; R is rounded to them, so R R^T stays SPD)
-.  -pc_gcvae_reorder <bool> - cnn models: read A in RCM order, as gcvae-datagen ordered the training
-                              matrices (default true; false for matrices already in that order)
+.  -pc_gcvae_reorder <bool> - run the network on A in RCM order (default true): cnn models need it (their
+                              training matrices were in it; false for matrices already in that order);
+                              graph models give the same R to rounding, faster (local gathers)
 -  -pc_gcvae_device <cpu,cuda> - generate R and apply it on the host or on a CUDA device (make CUDA=1;
                                  one process, graph-decoder models)
 

@@ -90,11 +90,17 @@ PetscErrorCode GCVAEGenerateOrdered_Private(GCVAEModel model, Mat A, PetscReal e
   PetscFunctionReturn(0);
 }
 
-/* The cnn decoder reads an n x n image at (i, j): it was trained on RCM-ordered matrices
-   (gcvae-datagen orders them by RCM from the mesh's numbering), so with reorder it sees A
-   in RCM order too, A^ = P A P^T, and R = P^T R^ P gives R R^T = P^T (R^ R^^T) P ~ A^{-1}.
+/* With reorder the network sees A in RCM order, A^ = P A P^T, and R = P^T R^ P gives
+   R R^T = P^T (R^ R^^T) P ~ A^{-1}.
+   The cnn decoder reads an n x n image at (i, j): it was trained on RCM-ordered matrices
+   (gcvae-datagen orders them by RCM from the mesh's numbering), so it must see A in that order.
    PETSc's RCM is not idempotent: a matrix that is already in the training order (a dataset
-   matrix) must be given with reorder = PETSC_FALSE. */
+   matrix) must be given with reorder = PETSC_FALSE.
+   The graph decoder is permutation equivariant (the same R to float rounding in any order), but
+   its gathers of neighbour states (GATv2, the mask's two-hop rows, the decoder's pairs) touch
+   rows i and j of every edge: in a mesh generator's numbering (median |i - j| of thousands)
+   nearly each is a cache miss, in RCM order (a band) nearly none, which repays the two
+   permutations several times over from n ~ 1e4 on. */
 PetscErrorCode GCVAEGenerate(GCVAEModel model, Mat A, PetscReal extra, GCVAELatentMode mode, const nnreal eps[], PetscBool reorder, Mat *R)
 {
   GCVAEModelHeader *hdr;
@@ -104,7 +110,7 @@ PetscErrorCode GCVAEGenerate(GCVAEModel model, Mat A, PetscReal extra, GCVAELate
   PetscFunctionBegin;
   PetscCheck(mode != GCVAE_LATENT_TRAIN, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "GCVAEGenerate is inference: use GCVAE_LATENT_MEAN or GCVAE_LATENT_SAMPLE");
   PetscCall(GCVAEModelGetHeader(model, &hdr));
-  if (hdr->decoder != GCVAE_DECODER_CNN || !reorder) {
+  if (!reorder) {
     PetscCall(GCVAEGenerateOrdered_Private(model, A, extra, mode, eps, GCVAEModelInfer, R));
     PetscFunctionReturn(0);
   }
