@@ -188,18 +188,35 @@ PetscErrorCode GCVAEMaskBuild(Mat At, PetscReal extra, Mat *M)
     nnzrow[cand[k].i]++;
     nnzrow[cand[k].j]++;
   }
-  PetscCall(MatCreateSeqAIJ(PETSC_COMM_SELF, n, n, 0, nnzrow, M));
-  {
-    PetscScalar zero = 0;
-    for (PetscInt i = 0; i < n; i++) PetscCall(MatSetValues(*M, 1, &i, ai[i + 1] - ai[i], aj + ai[i], av + ai[i], INSERT_VALUES));
-    for (PetscInt k = 0; k < nextra; k++) {
-      PetscCall(MatSetValues(*M, 1, &cand[k].i, 1, &cand[k].j, &zero, INSERT_VALUES));
-      PetscCall(MatSetValues(*M, 1, &cand[k].j, 1, &cand[k].i, &zero, INSERT_VALUES));
+  { /* the CSR of M built here and handed to PETSc once: one MatSetValues per extra entry would
+       insert into sorted rows ~nnz(A) times */
+    PetscInt    *mi, *mj, *fill;
+    PetscScalar *mv;
+    PetscCall(PetscMalloc2(n + 1, &mi, n, &fill));
+    mi[0] = 0;
+    for (PetscInt i = 0; i < n; i++) mi[i + 1] = mi[i] + nnzrow[i];
+    PetscCall(PetscMalloc2(mi[n], &mj, mi[n], &mv));
+    for (PetscInt i = 0; i < n; i++) { /* pattern(A~) with A~'s values first */
+      const PetscInt len = ai[i + 1] - ai[i];
+      PetscCall(PetscArraycpy(mj + mi[i], aj + ai[i], len));
+      PetscCall(PetscArraycpy(mv + mi[i], av + ai[i], len));
+      fill[i] = mi[i] + len;
     }
+    for (PetscInt k = 0; k < nextra; k++) { /* then the extra pairs, zero */
+      mj[fill[cand[k].i]]   = cand[k].j;
+      mv[fill[cand[k].i]++] = 0;
+      mj[fill[cand[k].j]]   = cand[k].i;
+      mv[fill[cand[k].j]++] = 0;
+    }
+    for (PetscInt i = 0; i < n; i++)
+      if (mi[i + 1] - mi[i] > ai[i + 1] - ai[i]) PetscCall(PetscSortIntWithScalarArray(mi[i + 1] - mi[i], mj + mi[i], mv + mi[i]));
+    PetscCall(MatCreate(PETSC_COMM_SELF, M));
+    PetscCall(MatSetSizes(*M, n, n, n, n));
+    PetscCall(MatSetType(*M, MATSEQAIJ));
+    PetscCall(MatSeqAIJSetPreallocationCSR(*M, mi, mj, mv)); /* copies; assembles */
+    PetscCall(PetscFree2(mj, mv));
+    PetscCall(PetscFree2(mi, fill));
   }
-  PetscCall(MatSetOption(*M, MAT_IGNORE_ZERO_ENTRIES, PETSC_FALSE));
-  PetscCall(MatAssemblyBegin(*M, MAT_FINAL_ASSEMBLY));
-  PetscCall(MatAssemblyEnd(*M, MAT_FINAL_ASSEMBLY));
   PetscCall(MaskSquare(n, ai, aj, av, sgn, seen, cols, *M));
   PetscCall(MatSeqAIJRestoreArrayRead(At, &av));
   PetscCall(MatRestoreRowIJ(At, 0, PETSC_FALSE, PETSC_FALSE, &n, &ai, &aj, &done));
