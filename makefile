@@ -10,7 +10,8 @@
 #   make CUDA=1 also the CUDA backend (src/cuda/cuda.mk: nvcc, cuBLAS, cuSPARSE); tests/gpu.sh on a GPU
 #   make meshes regenerate meshes/*.msh from meshes/unit_square.geo with gmsh
 #   make meshes-train  graded and L-shaped training meshes (meshes/graded_square.geo, l_shape.geo)
-#   make models-multi  the recipe for one model per family on several sizes and meshes (long; not yet run)
+#   make models        every shipped model: models-multi, then the single-size cnn and edge-state models
+#   make models-multi  models/poisson.bin and biharmonic.bin: one model per family on several sizes and meshes
 #   make study  the paper's Figures 3-5: tables and plots -> tutorials/results/ (about an hour;
 #               STUDY_QUICK=1: a smoke version in data/study_quick/)
 #   make install PREFIX=/usr/local [DESTDIR=]  libraries, headers, models, lib/pkgconfig/pcgcvae.pc
@@ -173,37 +174,31 @@ bench-tts: deps
 	TTS_SIZES="$(TTS_SIZES)" bash tutorials/tts.sh
 
 # The shipped models, from fixed seeds (datasets in data/, not kept). Long: see models/README.md.
-POISSON_TRAIN    ?= -decoder graph -edge_layers 0 -epochs 14 -seed 1
-BIHARMONIC_TRAIN ?= -decoder graph -epochs 10 -seed 1 -lr 3e-3 -lr_decay 0.95 -hidden 32 -heads 2 -gat_layers 6 -edge_layers 2 -decoder_hidden 64
+# poisson.bin and biharmonic.bin come from models-multi below; the two single-size models here.
 CNN_TRAIN        ?= -decoder cnn -epochs 10 -seed 1 -max_train 400 -max_test 100
 EDGE_TRAIN       ?= -decoder graph -epochs 35 -seed 1 -lr 3e-3 -lr_decay 0.95 -hidden 32 -heads 2 -gat_layers 6 -edge_layers 3 -decoder_hidden 64
 models: deps
 	$(MAKE) all
 	@mkdir -p data models
+	$(MAKE) models-multi
 	$(BINDIR)/gcvae-datagen -family poisson -mesh meshes/square_433.msh -samples 2000 -seed 1 -o data/poisson_433.h5
-	$(BINDIR)/gcvae-train -data data/poisson_433.h5 $(POISSON_TRAIN) -o models/poisson.bin
-	$(BINDIR)/gcvae-datagen -family biharmonic -mesh meshes/square_102.msh -samples 1000 -seed 1 -o data/biharmonic_445.h5
-	$(BINDIR)/gcvae-train -data data/biharmonic_445.h5 $(BIHARMONIC_TRAIN) -o models/biharmonic.bin
 	$(BINDIR)/gcvae-train -data data/poisson_433.h5 $(CNN_TRAIN) -o models/poisson_cnn_433.bin
 	OPENBLAS_NUM_THREADS=1 $(BINDIR)/gcvae-train -data data/poisson_433.h5 $(EDGE_TRAIN) -o models/poisson_433_edge.bin
 	rm -f models/*.ckpt models/*.ckpt.state
 
 # ---- make models-multi: models/poisson.bin and models/biharmonic.bin each trained on datasets of
 # several sizes and three mesh shapes at once (gcvae-train -data a.h5,b.h5,...), so that one model
-# per family serves every size and mesh. Not yet run: see models/README.md ("Retraining on several
-# sizes and meshes") for the time estimate. Datasets go to $(MULTI_DIR), named with their sample
+# per family serves every size and mesh. Datasets go to $(MULTI_DIR), named with their sample
 # count and kept (a rerun regenerates only what is missing); training runs with -resume, so an
 # interrupted make continues from the last epoch (a checkpoint of other datasets is refused).
-# Estimate (from the smoke run below, 10 samples per dataset, 1 epoch, OPENBLAS_NUM_THREADS=1, on
-# the shared 2-core development machine; scaled linearly in the number of matrices):
-#   datagen   poisson 9 x 400 about 11 min, biharmonic 8 x 200 about 5 min
-#   poisson   2880 train matrices: about 100 s per epoch, 14 epochs about 25 min; ~4.5 GB prepared
-#   biharmonic 1280 train matrices: about 8 min per epoch, 10 epochs about 1 h 25 min; ~7.5 GB
-#   in all about 2 h 10 min and 8 GB of memory at the peak (the biharmonic run)
+# Measured on the 2-core development machine (one OpenBLAS thread per run, the two families'
+# runs side by side; models/README.md has the figures): datagen about 2 min (poisson 9 x 400)
+# and 1 min (biharmonic 8 x 200); training poisson 14 epochs about 4 min (3.8 GB prepared),
+# biharmonic 18 epochs about 35 min (8.3 GB prepared, the peak).
 # Smoke check with tiny counts, without touching models/ (about 1 min):
 #   make models-multi MULTI_POISSON_SAMPLES=10 MULTI_BIHARMONIC_SAMPLES=10 MULTI_DIR=data/multi_smoke \
-#     MULTI_MODELS=data/multi_smoke MULTI_POISSON_TRAIN="$(POISSON_TRAIN) -epochs 1" \
-#     MULTI_BIHARMONIC_TRAIN="$(BIHARMONIC_TRAIN) -epochs 1"
+#     MULTI_MODELS=data/multi_smoke MULTI_POISSON_TRAIN="$(MULTI_POISSON_TRAIN) -epochs 1" \
+#     MULTI_BIHARMONIC_TRAIN="$(MULTI_BIHARMONIC_TRAIN) -epochs 1"
 # P1 n: 102 433 1781 (square), 132 562 1163 (graded), 188 710 1329 (L-shape).
 MULTI_POISSON    ?= square_102 square_433 square_1781 graded_132 graded_562 graded_1163 lshape_188 lshape_710 lshape_1329
 # P2 n: 445 1029 (square), 319 575 1193 (graded), 337 811 1381 (L-shape).
@@ -214,9 +209,11 @@ MULTI_POISSON_SAMPLES    ?= 400
 MULTI_BIHARMONIC_SAMPLES ?= 200
 MULTI_DIR        ?= data/multi
 MULTI_MODELS     ?= models
-# the flags of the single-size models (architecture and schedule); their -epochs apply (the last wins)
-MULTI_POISSON_TRAIN    ?= $(POISSON_TRAIN)
-MULTI_BIHARMONIC_TRAIN ?= $(BIHARMONIC_TRAIN)
+# architecture, mask and schedule, chosen by time to solution (models/README.md, "Choosing the
+# architecture"): small networks (generation is most of PCSetUp), mask pattern(A) for Poisson
+# (extra entries buy fewer iterations than they cost) and pattern(A) + 0.5 nnz(A) for biharmonic
+MULTI_POISSON_TRAIN    ?= -decoder graph -edge_layers 0 -hidden 16 -heads 2 -gat_layers 3 -decoder_hidden 16 -extra 0 -epochs 14 -seed 1
+MULTI_BIHARMONIC_TRAIN ?= -decoder graph -hidden 16 -heads 2 -gat_layers 6 -edge_layers 2 -decoder_hidden 32 -extra 0.5 -epochs 18 -lr 3e-3 -lr_decay 0.95 -seed 1
 comma := ,
 empty :=
 space := $(empty) $(empty)
@@ -235,8 +232,8 @@ models-multi: deps
 	    echo "$(BINDIR)/gcvae-datagen -family $$fam -mesh meshes/$$m.msh -samples $$ns -seed $$seed -o $$f"; \
 	    $(BINDIR)/gcvae-datagen -family $$fam -mesh meshes/$$m.msh -samples $$ns -seed $$seed -o $$f > $$f.log || exit 1; \
 	  done; done
-	$(BINDIR)/gcvae-train -data $(MULTI_POISSON_DATA) $(MULTI_POISSON_TRAIN) -resume -o $(MULTI_MODELS)/poisson.bin
-	$(BINDIR)/gcvae-train -data $(MULTI_BIHARMONIC_DATA) $(MULTI_BIHARMONIC_TRAIN) -resume -o $(MULTI_MODELS)/biharmonic.bin
+	OPENBLAS_NUM_THREADS=1 $(BINDIR)/gcvae-train -data $(MULTI_POISSON_DATA) $(MULTI_POISSON_TRAIN) -resume -o $(MULTI_MODELS)/poisson.bin
+	OPENBLAS_NUM_THREADS=1 $(BINDIR)/gcvae-train -data $(MULTI_BIHARMONIC_DATA) $(MULTI_BIHARMONIC_TRAIN) -resume -o $(MULTI_MODELS)/biharmonic.bin
 	rm -f $(MULTI_MODELS)/poisson.bin.ckpt $(MULTI_MODELS)/biharmonic.bin.ckpt
 
 # The comparison study (tutorials/study/study.py): datasets, cnn models and compare runs cached

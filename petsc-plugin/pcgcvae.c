@@ -136,8 +136,6 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
   {
     PetscBool cusparse;
     PetscCall(PetscObjectTypeCompareAny((PetscObject)A, &cusparse, MATSEQAIJCUSPARSE, MATMPIAIJCUSPARSE, MATAIJCUSPARSE, ""));
-    /* the host apply with float values applies exactly the R it returns: round R first */
-    if (gc->precision == PC_GCVAE_PRECISION_SINGLE && !cusparse && gc->device == PC_GCVAE_DEVICE_CPU) PetscCall(PCGCVAERoundFactor(gc->R));
     /* PETSc with CUDA and A on the device: R (and R^T, the work Vec) become A's kind and the
        apply is PETSc's MatMult on device Vecs, no host copies. Otherwise, with cuda, the ops
        switch to the device apply (pcgcvae_cuda.c); the host R stays for PCGCVAEGetFactor. */
@@ -145,16 +143,15 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
     else if (gc->device == PC_GCVAE_DEVICE_CUDA && N) PetscCall(PCGCVAESetUpDevice_CUDA(pc));
   }
   PetscCall(PetscLogEventBegin(PC_GCVAE_Transpose, pc, A, 0, 0));
-  PetscCall(MatTranspose(gc->R, MAT_INITIAL_MATRIX, &gc->Rt));
-  PetscCall(PetscLogEventEnd(PC_GCVAE_Transpose, pc, A, 0, 0));
-  if (gc->precision == PC_GCVAE_PRECISION_SINGLE && gc->device == PC_GCVAE_DEVICE_CPU) {
+  {
     PetscBool aij;
     PetscCall(PetscObjectTypeCompareAny((PetscObject)gc->R, &aij, MATSEQAIJ, MATMPIAIJ, ""));
-    if (aij) { /* device (cusparse) R stays on PETSc's MatMult */
-      PetscCall(PCGCVAESingleCreate(gc->R, gc->Rt, &gc->single));
-      PetscCall(MatDestroy(&gc->Rt)); /* its float copy is all the apply reads */
-    }
+    /* single: R^T (of R~) inside, and R rounded to what is applied; device (cusparse) R and the
+       cuda apply keep double values and PETSc's MatMult */
+    if (gc->precision == PC_GCVAE_PRECISION_SINGLE && gc->device == PC_GCVAE_DEVICE_CPU && aij) PetscCall(PCGCVAESingleCreate(A, gc->R, &gc->single));
+    else PetscCall(MatTranspose(gc->R, MAT_INITIAL_MATRIX, &gc->Rt));
   }
+  PetscCall(PetscLogEventEnd(PC_GCVAE_Transpose, pc, A, 0, 0));
   PetscCall(MatCreateVecs(gc->R, &gc->work, NULL));
   {
     MatInfo ia, ir;
@@ -433,9 +430,9 @@ static PetscErrorCode PCView_GCVAE(PC pc, PetscViewer viewer)
     PetscInt n;
     PetscCall(MatGetSize(gc->R, &n, NULL));
     PetscCall(PetscViewerASCIIPrintf(viewer, "  n = %" PetscInt_FMT ", nnz(R)/nnz(A) = %.3f, generation %.3g s, asymmetry of A %.3g\n", n, (double)gc->nnz_ratio, gc->gen_time, (double)gc->asym));
-    PetscCall(PetscViewerASCIIPrintf(viewer, "  apply: R and R^T with %s values\n", gc->single ? "single-precision (float) values, double vectors and sums" : "double"));
     if (gc->probe >= 0) PetscCall(PetscViewerASCIIPrintf(viewer, "  probe ||I - R^T A R||_F^2/n: generated %.4g, Jacobi %.4g\n", (double)gc->probe, (double)gc->probe_jacobi));
     PetscCall(PetscViewerASCIIPrintf(viewer, "  using %s%s%s\n", gc->fell_back ? "Jacobi (fallback)" : "the generated R", gc->reason[0] ? ": " : "", gc->reason));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "  apply: R and R^T with %s\n", gc->single ? "single-precision values (double vectors and sums)" : "double values"));
   }
   PetscFunctionReturn(0);
 }

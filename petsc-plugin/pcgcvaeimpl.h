@@ -24,7 +24,7 @@ typedef struct {
   Mat             Rt;                            /* R^T, stored: MatMult is faster than MatMultTranspose */
   Vec             work;                          /* R^T x */
   PCGCVAEPrecision precision;                    /* -pc_gcvae_precision: of R's values in the host apply */
-  PCGCVAESingle   single;                        /* precision single, host: R and R^T with float values (then Rt is NULL) */
+  PCGCVAESingle   single;                        /* precision single, host: R~ = D^{1/2} R and R~^T in float (then Rt is NULL) */
   PetscReal       asym;                          /* relative asymmetry of A (GCVAEMatAsymmetry) */
   PetscReal       probe, probe_jacobi;           /* ||I - R^T A R||_F^2 / n estimates; probe < 0: none generated */
   PetscBool       fell_back;                     /* R is Jacobi's (fallback), see reason */
@@ -44,8 +44,8 @@ PETSC_INTERN PetscLogEvent PC_GCVAE_Probe; /* the probe estimates (pcgcvaegenera
 PETSC_INTERN PetscErrorCode PCGCVAEGenerate_Private(PC, Mat A, Mat *R);
 PETSC_INTERN PetscErrorCode PCApply_GCVAE(PC, Vec, Vec);
 /* pcgcvaesingle.c: the host apply with R's values in single precision */
-PETSC_INTERN PetscErrorCode PCGCVAERoundFactor(Mat R);
-PETSC_INTERN PetscErrorCode PCGCVAESingleCreate(Mat R, Mat Rt, PCGCVAESingle *);
+/* R~ = D^{1/2} R in float (and its transpose); R becomes D^{-1/2} float(R~), the R applied */
+PETSC_INTERN PetscErrorCode PCGCVAESingleCreate(Mat A, Mat R, PCGCVAESingle *);
 PETSC_INTERN PetscErrorCode PCGCVAESingleDestroy(PCGCVAESingle *);
 PETSC_INTERN PetscErrorCode PCGCVAESingleMultR(PCGCVAESingle, Vec x, Vec y);
 PETSC_INTERN PetscErrorCode PCGCVAESingleMultRt(PCGCVAESingle, Vec x, Vec y);

@@ -8,10 +8,14 @@
    R and R^T as float CSR blocks: the diagonal block of each and, on several processes, the
    off-diagonal block with its ghost values gathered by a VecScatter, as MATMPIAIJ does.
 
-   PCGCVAERoundFactor() first rounds R's double values to single, so the R that PCGCVAEGetFactor()
-   returns is exactly the one applied and R R^T is exactly symmetric positive (semi)definite, as
-   with double values. The rounding changes R by a relative 6e-8 per entry, far below what the
-   network's own single-precision output already carries.
+   What is stored in float is the scaled factor R~ = D^{1/2} R (D = diag(A)), whose entries are
+   O(1) whatever A's scale (R's own entries are O(a_ii^{-1/2}): 1e-76 for a matrix of 1e153
+   entries, below float's range); the diagonal D^{-1/2} is applied in double:
+     M^{-1} x = D^{-1/2} R~ R~^T D^{-1/2} x.
+   PCSetUp replaces R by D^{-1/2} float(R~), so the R that PCGCVAEGetFactor() returns is exactly
+   the one applied and R R^T is exactly symmetric positive (semi)definite, as with double values.
+   The rounding changes R by a relative 6e-8 per entry, below what the network's own
+   single-precision output already carries.
 */
 #include "pcgcvaeimpl.h"
 
@@ -30,7 +34,9 @@ typedef struct {
 } FloatFactor;
 
 struct _n_PCGCVAESingle {
-  FloatFactor R, Rt;
+  FloatFactor R, Rt; /* R~ and R~^T */
+  Vec         d;     /* D^{-1/2} */
+  Vec         t;     /* D^{-1/2} x */
 };
 
 static PetscErrorCode FloatCSRCreate(Mat B, FloatCSR *f)
@@ -132,18 +138,19 @@ static PetscErrorCode FloatFactorMult(FloatFactor *f, Vec x, Vec y)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PCGCVAERoundFactor(Mat R)
+/* The values of F (seqaij or mpiaij) rounded to float, in place */
+static PetscErrorCode RoundValues(Mat F)
 {
   PetscBool mpi;
   Mat       B[2];
   PetscInt  nb = 1;
 
   PetscFunctionBegin;
-  PetscCall(PetscObjectTypeCompare((PetscObject)R, MATMPIAIJ, &mpi));
+  PetscCall(PetscObjectTypeCompare((PetscObject)F, MATMPIAIJ, &mpi));
   if (mpi) {
-    PetscCall(MatMPIAIJGetSeqAIJ(R, &B[0], &B[1], NULL));
+    PetscCall(MatMPIAIJGetSeqAIJ(F, &B[0], &B[1], NULL));
     nb = 2;
-  } else B[0] = R;
+  } else B[0] = F;
   for (PetscInt b = 0; b < nb; b++) {
     PetscScalar *v;
     MatInfo      info;
@@ -152,16 +159,28 @@ PetscErrorCode PCGCVAERoundFactor(Mat R)
     for (PetscInt k = 0; k < (PetscInt)info.nz_used; k++) v[k] = (PetscScalar)(float)PetscRealPart(v[k]);
     PetscCall(MatSeqAIJRestoreArray(B[b], &v));
   }
-  PetscCall(PetscObjectStateIncrease((PetscObject)R));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PCGCVAESingleCreate(Mat R, Mat Rt, PCGCVAESingle *s)
+PetscErrorCode PCGCVAESingleCreate(Mat A, Mat R, PCGCVAESingle *s)
 {
+  Mat Rtt;
+  Vec d;
+
   PetscFunctionBegin;
   PetscCall(PetscNew(s));
+  PetscCall(MatCreateVecs(A, &d, &(*s)->t));
+  PetscCall(MatGetDiagonal(A, d));
+  PetscCall(VecSqrtAbs(d));
+  PetscCall(MatDiagonalScale(R, d, NULL)); /* R~ = D^{1/2} R */
+  PetscCall(RoundValues(R));
+  PetscCall(MatTranspose(R, MAT_INITIAL_MATRIX, &Rtt));
   PetscCall(FloatFactorCreate(R, &(*s)->R));
-  PetscCall(FloatFactorCreate(Rt, &(*s)->Rt));
+  PetscCall(FloatFactorCreate(Rtt, &(*s)->Rt));
+  PetscCall(MatDestroy(&Rtt));
+  PetscCall(VecReciprocal(d));
+  PetscCall(MatDiagonalScale(R, d, NULL)); /* R = D^{-1/2} float(R~): the R applied */
+  (*s)->d = d;
   PetscFunctionReturn(0);
 }
 
@@ -171,20 +190,26 @@ PetscErrorCode PCGCVAESingleDestroy(PCGCVAESingle *s)
   if (!*s) PetscFunctionReturn(0);
   PetscCall(FloatFactorDestroy(&(*s)->R));
   PetscCall(FloatFactorDestroy(&(*s)->Rt));
+  PetscCall(VecDestroy(&(*s)->d));
+  PetscCall(VecDestroy(&(*s)->t));
   PetscCall(PetscFree(*s));
   PetscFunctionReturn(0);
 }
 
+/* y = R x = D^{-1/2} (R~ x) */
 PetscErrorCode PCGCVAESingleMultR(PCGCVAESingle s, Vec x, Vec y)
 {
   PetscFunctionBegin;
   PetscCall(FloatFactorMult(&s->R, x, y));
+  PetscCall(VecPointwiseMult(y, y, s->d));
   PetscFunctionReturn(0);
 }
 
+/* y = R^T x = R~^T (D^{-1/2} x) */
 PetscErrorCode PCGCVAESingleMultRt(PCGCVAESingle s, Vec x, Vec y)
 {
   PetscFunctionBegin;
-  PetscCall(FloatFactorMult(&s->Rt, x, y));
+  PetscCall(VecPointwiseMult(s->t, x, s->d));
+  PetscCall(FloatFactorMult(&s->Rt, s->t, y));
   PetscFunctionReturn(0);
 }
