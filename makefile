@@ -167,7 +167,8 @@ bench: deps
 # Time to solution (tutorials/tts.sh): setup + CG solve of gcvae, fsai, parasails, icc, sor, jacobi,
 # gamg, boomeramg and gamg with gcvae as its smoother, on both families (meshes shared with bench
 # in data/bench/); table and plot in tutorials/results/tts.md, tts.png. A smaller set:
-# make bench-tts TTS_SIZES="p1e3 b1e3"; TTS_PCS, TTS_MAX_IT (20000) likewise. Never fails on timings.
+# make bench-tts TTS_SIZES="p1e3 b1e3"; TTS_PCS, TTS_MAX_IT (20000), TTS_REPS (2 runs per PC, the
+# fastest kept) likewise. Never fails on timings.
 TTS_SIZES ?= p1e3 p1e4 p1e5 b1e3 b4e3 b2e4 b7e4
 bench-tts: deps
 	$(MAKE) all
