@@ -41,6 +41,7 @@ PETSC_EXTERN PetscErrorCode PCGCVAESetSeed(PC, PetscInt);
 PETSC_EXTERN PetscErrorCode PCGCVAESetLatent(PC, PCGCVAELatent);
 PETSC_EXTERN PetscErrorCode PCGCVAESetExtra(PC, PetscReal);
 PETSC_EXTERN PetscErrorCode PCGCVAESetFallback(PC, PCGCVAEFallback);
+PETSC_EXTERN PetscErrorCode PCGCVAESetDroptol(PC, PetscReal);
 PETSC_EXTERN PetscErrorCode PCGCVAESetDevice(PC, PCGCVAEDevice);
 PETSC_EXTERN PetscErrorCode PCGCVAESetPrecision(PC, PCGCVAEPrecision);
 /* The factor R (M^{-1} = R R^T) built by PCSetUp, owned by the PC. */

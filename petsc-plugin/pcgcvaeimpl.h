@@ -16,6 +16,7 @@ typedef struct {
   PetscInt        seed;                          /* -pc_gcvae_seed: latent draws */
   PCGCVAELatent   latent;                        /* -pc_gcvae_latent */
   PetscReal       extra;                         /* -pc_gcvae_extra; < 0: the model's */
+  PetscReal       droptol;                       /* -pc_gcvae_droptol: entries below it x their row's max dropped */
   PCGCVAEFallback fallback;                      /* -pc_gcvae_fallback */
   PetscBool       reorder;                       /* -pc_gcvae_reorder: cnn models read A in RCM order */
   PCGCVAEDevice   device;                        /* -pc_gcvae_device: where R is generated and applied */

@@ -198,6 +198,9 @@ static PetscErrorCode Errors(const char mesh[], const char dir[])
   PetscCall(Expect(A, "samples 4 with mean latent", good, "-pc_gcvae_samples 4", "use -pc_gcvae_latent sample", &fails));
   PetscCall(Expect(A, "unknown fallback", good, "-pc_gcvae_fallback maybe", "-pc_gcvae_fallback maybe: use jacobi, error or none", &fails));
   PetscCall(Expect(A, "unknown latent", good, "-pc_gcvae_latent median", "-pc_gcvae_latent median: use mean or sample", &fails));
+  PetscCall(Expect(A, "droptol out of range", good, "-pc_gcvae_droptol 1.5", "-pc_gcvae_droptol 1.5 must be in [0, 1)", &fails));
+  PetscCall(Expect(A, "negative droptol", good, "-pc_gcvae_droptol -0.1", "-pc_gcvae_droptol -0.1 must be in [0, 1)", &fails));
+  PetscCall(Expect(A, "unknown precision", good, "-pc_gcvae_precision half", "-pc_gcvae_precision half: use single or double", &fails));
   PetscCall(PetscFree(bytes));
   PetscCall(MatDestroy(&A));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s\n", fails ? "FAIL" : "PASS"));
