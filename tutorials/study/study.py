@@ -331,11 +331,13 @@ class Study:
         md.append("Matrices: a dataset of %d per family and n (`bin/gcvae-datagen -seed %d`, 80/20 split, not the seed the "
                   "models were trained on); every row is solved on the first %d held-out (test) matrices by CG "
                   "(`bin/gcvae-compare`: rtol 1e-5, unpreconditioned norm, zero initial guess, one random right-hand side). "
-                  "The per-matrix optimum (TAO L-BFGS minimiser of ||I - R^T A R||_F^2 on gcvae's mask, pattern(A) + 20%%) "
+                  "The per-matrix optimum (TAO L-BFGS minimiser of ||I - R^T A R||_F^2 on gcvae's mask: the model's `mask_extra`, Poisson pattern(A), biharmonic pattern(A) + 0.5 nnz(A)) "
                   "costs minutes per matrix at the larger n, so it runs on the **first K = %d** test matrices only, beside "
                   "gcvae on the same K (rows marked [first K]).\n" % (a.samples, a.seed, a.test, K))
-        md.append("- gcvae (graph): the shipped size-independent models at every n: `models/poisson.bin` (trained at n 433 only), "
-                  "`models/biharmonic.bin` (trained at n 445 only).")
+        md.append("- gcvae (graph): the shipped size-independent models at every n: `models/poisson.bin` (trained on "
+                  "square n 102, 433, 1781 plus graded and L-shaped meshes: n 243 and 1005 are sizes it never saw), "
+                  "`models/biharmonic.bin` (square n 445, 1029 plus graded and L-shaped: n 113 and 293 unseen); "
+                  "`models/README.md` has the recipes. gcvae rows use the PC's default `-pc_gcvae_droptol 0.02`.")
         md.append("- gcvae (cnn): the paper's fixed-n decoder, one model per n trained here (`bin/gcvae-train -decoder cnn -epochs %d "
                   "-max_train %d -seed 1` on the train split of the study's dataset: short, so it fits the study's time)%s." %
                   (a.cnn_epochs, a.cnn_train, "" if a.quick else "; at Poisson n 433 the shipped `models/poisson_cnn_433.bin` (10 epochs, 400 matrices, `make models`)"))
