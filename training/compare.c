@@ -5,7 +5,8 @@ random right-hand side) under each preconditioner; one row per preconditioner.\n
   -pcs a,b,...        rows, from: none,jacobi,icc,ilu,sor,parasails,gamg,boomeramg,fsai,gcvae,optimum\n\
                       (default: all but optimum; gcvae needs -model)\n\
   -model FILE         trained model: the gcvae row (PCGCVAE, -pc_gcvae_* options apply)\n\
-  -extra F            mask of the optimum row: pattern(A) + F nnz(A) (default 0.2, or the model's)\n\
+  -extra F            mask of the optimum row: pattern(A) + F nnz(A) (default: -model's mask_extra,\n\
+                      the mask its gcvae row uses; 0.2 without -model)\n\
   -format table|csv   output format (default table)\n\
   -max_samples K      use the first K test matrices only\n\
   -droptol T          SuperLU ILU drop tolerance (default 0.12 poisson, 1.2e-4 biharmonic)\n\
@@ -18,6 +19,7 @@ options -optimum_tao_*); serial only.\n\n";
 
 #include <gcvae.h>
 #include <pcgcvae.h>
+#include <gcvae_model.h>
 #include <petsctime.h>
 #include <petsc/private/matimpl.h> /* F->data of a SuperLU factor, see SuperLUFactorNnz() */
 #if defined(PETSC_HAVE_SUPERLU) && !defined(PETSC_USE_COMPLEX) && defined(PETSC_USE_REAL_DOUBLE)
@@ -417,7 +419,7 @@ int main(int argc, char **argv)
   const PetscInt           *test;
   PetscInt                  ntest, nuse, i, r;
   PetscBool                 readable, ispoisson, isbiharmonic, needilu = PETSC_FALSE;
-  PetscReal                 droptol, nnzA = 0;
+  PetscReal                 droptol, nnzA = 0, extra;
   Mat                      *A;
   Vec                       b;
   PetscMPIInt               size;
@@ -443,13 +445,26 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-mat_superlu_ilu_droptol", &droptol, NULL)); /* it would win anyway */
   PetscCheck(!needilu || droptol >= 0, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "no default ILU drop tolerance for family '%s': give -droptol", hdr->family);
 
+  /* the optimum's mask: the model's own (the ceiling of that model), unless -extra says otherwise */
+  extra = user.extra;
+  if (extra < 0 && user.model[0]) {
+    GCVAEModel        model;
+    GCVAEModelHeader *mh;
+
+    PetscCall(GCVAEModelLoad(PETSC_COMM_WORLD, user.model, &model));
+    PetscCall(GCVAEModelGetHeader(model, &mh));
+    extra = mh->mask_extra;
+    PetscCall(GCVAEModelDestroy(&model));
+  }
+  if (extra < 0) extra = 0.2;
+
   PetscCall(PetscMalloc1(nuse, &A));
   for (i = 0; i < nuse; i++) PetscCall(GCVAEDatasetCreateMat(ds, PETSC_COMM_WORLD, test[i], &A[i]));
   PetscCall(GCVAECreateRHS(A[0], user.rhs_seed, &b));
   PetscCall(MatNnz(A[0], &nnzA));
 
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "# family %s, mesh %s, n %" PetscInt_FMT ", nnz %.0f, test matrices %" PetscInt_FMT " (of %" PetscInt_FMT "), contrast %g-%g\n", hdr->family, hdr->mesh, hdr->n, nnzA, nuse, ntest, (double)hdr->contrast_min, (double)hdr->contrast_max));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "# CG, %s unless overridden, rhs seed %" PetscInt_FMT ", ILU drop tolerance %g; times: mean per matrix, after an untimed warm-up solve\n", CommonOptions, user.rhs_seed, (double)droptol));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "# CG, %s unless overridden, rhs seed %" PetscInt_FMT ", ILU drop tolerance %g, optimum's mask pattern(A) + %g nnz(A); times: mean per matrix, after an untimed warm-up solve\n", CommonOptions, user.rhs_seed, (double)droptol, (double)extra));
   if (user.csv) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "pc,its_mean,its_min,its_max,not_converged,kappa_mean,setup_ms,solve_ms,nnz_ratio,loss\n"));
   else PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%-10s %8s %6s %6s %7s %10s %10s %10s %11s %11s\n", "pc", "its", "min", "max", "failed", "kappa", "setup(ms)", "solve(ms)", "nnz/nnz(A)", "loss"));
 
@@ -470,7 +485,6 @@ int main(int argc, char **argv)
     PetscCall(PetscLogStagePush(stage));
     {
       const PetscBool optimum = (PetscBool)!strcmp(row->name, "optimum");
-      const PetscReal extra   = user.extra >= 0 ? user.extra : 0.2;
       if (!optimum) PetscCall(SolveOne(A[0], b, optimum, extra, &st)); /* untimed warm-up: first-use costs (libraries, caches) */
       PetscCall(PetscMemzero(&st, sizeof(st)));
       for (i = 0; i < nuse; i++) PetscCall(SolveOne(A[i], b, optimum, extra, &st));
