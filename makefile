@@ -149,7 +149,7 @@ run: deps
 	bash tutorials/run.sh
 	@mkdir -p data
 	$(BINDIR)/gcvae-datagen -family poisson -mesh meshes/square_433.msh -samples 50 -seed 1 -o data/run_poisson_433.h5 > /dev/null
-	$(BINDIR)/gcvae-compare -data data/run_poisson_433.h5 -model models/poisson.bin
+	$(BINDIR)/gcvae-compare -data data/run_poisson_433.h5 -model models/poisson.bin -pcs none,jacobi,icc,ilu,sor,parasails,gamg,boomeramg,fsai,gcvae,optimum
 
 test: deps
 	$(MAKE) all
