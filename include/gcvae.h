@@ -32,7 +32,7 @@ PETSC_EXTERN PetscErrorCode PCFSAIGetFactor(PC, Mat *);
 /* ---- Datasets (HDF5, doc/design.md section 5) --------------------------- */
 /* File layout, one file per (family, mesh):
      attributes  format_version, family, mesh, refine, n, nnz, nsamples, seed, ncoeffs,
-                 degree, image_size, contrast_min, contrast_max, sigma
+                 degree, image_size, image ("dense" or "block"; absent: dense), contrast_min, contrast_max, sigma
      /rowptr     int32   [n+1]        shared CSR pattern (RCM order, sorted columns)
      /colind     int32   [nnz]
      /perm       int32   [n]          RCM: new index -> natural global dof index
@@ -53,6 +53,7 @@ typedef struct {
   PetscInt  seed;                   /* generator seed */
   PetscInt  ncoeffs, degree;        /* coefficient polynomial: number of monomials, total degree */
   PetscInt  image_size;             /* P of the pooled inverse image */
+  char      image[16];              /* how it was computed: "dense" (pooled |A^-1|) or "block" (|pooled A^-1|, GCVAEBlockInverseImage) */
   PetscReal contrast_min, contrast_max; /* max f / min f is drawn log-uniform in this range */
   PetscReal sigma;                  /* interior penalty (biharmonic; 0 for poisson) */
 } GCVAEDatasetHeader;
@@ -135,6 +136,12 @@ PETSC_EXTERN PetscErrorCode GCVAESolveCG(Mat A, Mat R, Vec b, PetscInt *its, KSP
 /* |A^{-1}| of a dense SPD matrix (column-major n x n, overwritten) average-pooled
    to P x P: dense Cholesky (LAPACK potrf/potri). Errors if A is not SPD. */
 PETSC_EXTERN PetscErrorCode GCVAEInverseImage(PetscInt n, PetscScalar dense[], PetscInt P, float image[]);
+/* The image without a dense inverse: |B^T A^{-1} B| / (c_i c_j) for the P bin indicators B (c the
+   bin sizes), i.e. the absolute value of the block average of A^{-1} rather than the block average
+   of |A^{-1}| (the same where A^{-1} >= 0, as for M-matrices). A sparse Cholesky (MUMPS) and P
+   solves: memory O(nnz(L) + n P), not 8 n^2. A (MATSEQAIJ) must be SPD: the factor's inertia is
+   checked, and an error names it otherwise. */
+PETSC_EXTERN PetscErrorCode GCVAEBlockInverseImage(Mat A, PetscInt P, float image[]);
 /* Average-pool an n x n (column-major, |.| taken) array to P x P: bin of row i is floor(i*P/n). */
 PETSC_EXTERN PetscErrorCode GCVAEPoolAbs(PetscInt n, const PetscScalar dense[], PetscInt P, float image[]);
 

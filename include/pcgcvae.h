@@ -44,6 +44,8 @@ PETSC_EXTERN PetscErrorCode PCGCVAESetFallback(PC, PCGCVAEFallback);
 PETSC_EXTERN PetscErrorCode PCGCVAESetDroptol(PC, PetscReal);
 PETSC_EXTERN PetscErrorCode PCGCVAESetDevice(PC, PCGCVAEDevice);
 PETSC_EXTERN PetscErrorCode PCGCVAESetPrecision(PC, PCGCVAEPrecision);
+/* Save each matrix PCSetUp sees (every k-th) to dir, PETSc binary, for gcvae-datagen -matrices. */
+PETSC_EXTERN PetscErrorCode PCGCVAESetRecord(PC, const char dir[], PetscInt every);
 /* The factor R (M^{-1} = R R^T) built by PCSetUp, owned by the PC. */
 PETSC_EXTERN PetscErrorCode PCGCVAEGetFactor(PC, Mat *);
 /* Probe estimates of ||I - R^T A R||_F^2 / n for the R in use and for Jacobi, and whether the fallback was taken. */

@@ -83,14 +83,17 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
 
   PetscFunctionBegin;
   PetscCheck(!gc->bad_option[0], comm, PETSC_ERR_ARG_OUTOFRANGE, "%s", gc->bad_option);
-  PetscCheck(gc->modelfile[0], comm, PETSC_ERR_USER_INPUT, "PCGCVAE needs a trained model: give -pc_gcvae_model FILE or call PCGCVAESetModel()");
-  PetscCall(GCVAEModelCacheGet(comm, gc->modelfile, &gc->model)); /* read once per process and file version */
+  PetscCall(PCGCVAERecord_Private(pc, A)); /* -pc_gcvae_record: first, whatever follows */
+  /* without a model, a recording run uses Jacobi (the fallback, so that it says so) */
+  PetscCheck(gc->modelfile[0] || (gc->record[0] && gc->fallback == PC_GCVAE_FALLBACK_JACOBI), comm, PETSC_ERR_USER_INPUT, "PCGCVAE needs a trained model: give -pc_gcvae_model FILE or call PCGCVAESetModel()%s", gc->record[0] ? " (to record matrices without a model, keep -pc_gcvae_fallback jacobi)" : "");
+  if (gc->modelfile[0]) PetscCall(GCVAEModelCacheGet(comm, gc->modelfile, &gc->model)); /* read once per process and file version */
+  else gc->model = NULL;
   PetscCall(CheckType(pc, A));
   PetscCheck(gc->samples == 1 || gc->latent == PC_GCVAE_LATENT_SAMPLE, comm, PETSC_ERR_ARG_INCOMP, "-pc_gcvae_samples %" PetscInt_FMT " draws several latents: use -pc_gcvae_latent sample", gc->samples);
   /* every check on the input before anything is allocated: a bad matrix leaks nothing */
   PetscCall(GCVAECheckMatrix(A));
   PetscCall(MatGetSize(A, &N, NULL));
-  if (gc->device == PC_GCVAE_DEVICE_CUDA) {
+  if (gc->device == PC_GCVAE_DEVICE_CUDA && gc->model) {
     GCVAEModelHeader *hdr;
     PetscMPIInt       size;
     PetscCall(GCVAEModelGetHeader(gc->model, &hdr));
@@ -99,7 +102,7 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
     PetscCheck(hdr->decoder == GCVAE_DECODER_GRAPH, comm, PETSC_ERR_SUP, "-pc_gcvae_device cuda generates with graph-decoder models; %s has a cnn decoder: use -pc_gcvae_device cpu", gc->modelfile);
     PetscCall(GCVAECudaCheckDevice(comm)); /* "no CUDA device" or "built without CUDA=1" */
   }
-  if (N) PetscCall(GCVAEModelCheckSize(gc->model, N));
+  if (N && gc->model) PetscCall(GCVAEModelCheckSize(gc->model, N));
   PetscCall(PCReset_GCVAE(pc));
   PetscCall(PetscLogEventBegin(PC_GCVAE_Generate, pc, A, 0, 0));
   PetscCall(PetscTime(&t0));
@@ -109,7 +112,10 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
   gc->probe_jacobi = -1;
   gc->asym         = 0;
   if (!N) PetscCall(GCVAEJacobiFactor(A, &gc->R)); /* 0 x 0: an empty R, as other PCs just return */
-  else {
+  else if (!gc->model) {
+    PetscCall(PetscSNPrintf(why, sizeof(why), "no model (-pc_gcvae_model): recording to %s only", gc->record));
+    PetscCall(FallBack(pc, why));
+  } else {
     /* the network and CG assume A symmetric: a nonsymmetric A is treated like an R worse than Jacobi */
     PetscCall(PetscLogEventBegin(PC_GCVAE_Symmetry, pc, A, 0, 0));
     PetscCall(GCVAEMatAsymmetry(A, &gc->asym));
@@ -145,7 +151,7 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
        apply is PETSc's MatMult on device Vecs, no host copies. Otherwise, with cuda, the ops
        switch to the device apply (pcgcvae_cuda.c); the host R stays for PCGCVAEGetFactor. */
     if (cusparse) PetscCall(MatConvert(gc->R, MATAIJCUSPARSE, MAT_INPLACE_MATRIX, &gc->R));
-    else if (gc->device == PC_GCVAE_DEVICE_CUDA && N) PetscCall(PCGCVAESetUpDevice_CUDA(pc));
+    else if (gc->device == PC_GCVAE_DEVICE_CUDA && N && gc->model) PetscCall(PCGCVAESetUpDevice_CUDA(pc));
   }
   PetscCall(PetscLogEventBegin(PC_GCVAE_Transpose, pc, A, 0, 0));
   {
@@ -239,6 +245,7 @@ static PetscErrorCode PCDestroy_GCVAE(PC pc)
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAESetDevice_C", NULL));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAEGetFactor_C", NULL));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAEGetProbe_C", NULL));
+  PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAESetRecord_C", NULL));
   PetscCall(PetscFree(pc->data));
   PetscFunctionReturn(0);
 }
@@ -378,6 +385,7 @@ static PetscErrorCode PCSetFromOptions_GCVAE(PC pc, PetscOptionItems *PetscOptio
   PetscCall(PetscStrncpy(fallback, PCGCVAEFallbacks[gc->fallback], sizeof(fallback)));
   PetscCall(PetscStrncpy(device, PCGCVAEDevices[gc->device], sizeof(device)));
   PetscCall(PetscStrncpy(precision, PCGCVAEPrecisions[gc->precision], sizeof(precision)));
+  gc->bad_option[0] = 0;
   PetscOptionsHeadBegin(PetscOptionsObject, "GCVAE options");
   PetscCall(PetscOptionsString("-pc_gcvae_model", "Trained model file (gcvae-train)", "PCGCVAESetModel", gc->modelfile, file, sizeof(file), &fmodel));
   PetscCall(PetscOptionsInt("-pc_gcvae_samples", "Latents drawn; the R with the smallest probe loss is kept", "PCGCVAESetSamples", samples, &samples, NULL));
@@ -389,11 +397,11 @@ static PetscErrorCode PCSetFromOptions_GCVAE(PC pc, PetscOptionItems *PetscOptio
   PetscCall(PetscOptionsReal("-pc_gcvae_droptol", "Drop entries of R below this times the largest of their row (0: keep all)", "", gc->droptol, &droptol, NULL));
   PetscCall(PetscOptionsString("-pc_gcvae_precision", "Precision of R's values in the host apply: single or double (vectors and sums are double)", "PCGCVAESetPrecision", precision, precision, sizeof(precision), &fprecision));
   PetscCall(PetscOptionsBool("-pc_gcvae_reorder", "RCM-order the matrix for the network (cnn models: the order of their training matrices, off for matrices already in it; graph models: the same R to rounding, faster)", "", reorder, &reorder, NULL));
+  PetscCall(PCGCVAERecordSetFromOptions_Private(pc, PetscOptionsObject)); /* -pc_gcvae_record, pcgcvaerecord.c */
   PetscOptionsHeadEnd();
   /* Invalid values are kept for PCSetUp to report (see CheckSamples()), which the reset of
      setupcalled makes sure runs; valid ones go through the setters, which reset it only
      when a value changes. */
-  gc->bad_option[0] = 0;
   CheckSamples(samples, gc->bad_option, sizeof(gc->bad_option));
   if (!gc->bad_option[0]) CheckSeed(seed, gc->bad_option, sizeof(gc->bad_option));
   if (!gc->bad_option[0]) CheckExtra(extra, gc->bad_option, sizeof(gc->bad_option));
@@ -448,6 +456,7 @@ static PetscErrorCode PCView_GCVAE(PC pc, PetscViewer viewer)
     PetscCall(GCVAEModelGetHeader(gc->model, &h));
     PetscCall(PetscViewerASCIIPrintf(viewer, "  decoder %s, trained on %s (%s, n = %" PetscInt_FMT ", %" PetscInt_FMT " matrices, %" PetscInt_FMT " epochs)\n", h->decoder == GCVAE_DECODER_CNN ? "cnn" : "graph", h->family, h->mesh, h->train_n, h->train_samples, h->epochs));
   }
+  PetscCall(PCGCVAERecordView_Private(pc, viewer));
   PetscCall(PetscViewerASCIIPrintf(viewer, "  latent %s, samples %" PetscInt_FMT ", seed %" PetscInt_FMT ", fallback %s, reorder %s\n", PCGCVAELatents[gc->latent], gc->samples, gc->seed, PCGCVAEFallbacks[gc->fallback], gc->reorder ? "rcm" : "none"));
   if (gc->device == PC_GCVAE_DEVICE_CUDA) PetscCall(PetscViewerASCIIPrintf(viewer, "  device cuda: generation on the GPU; apply %s\n", gc->dR ? "cuSPARSE SpMV with R, R^T, copying x in and y out" : "on PETSc's device Mats and Vecs"));
   if (gc->R) {
@@ -534,6 +543,7 @@ PETSC_EXTERN PetscErrorCode PCCreate_GCVAE(PC pc)
   gc->device   = PC_GCVAE_DEVICE_CPU;
   gc->precision = PC_GCVAE_PRECISION_SINGLE;
   pc->data     = (void *)gc;
+  PetscCall(PCGCVAERecordCreate_Private(pc));
 
   pc->ops->setup               = PCSetUp_GCVAE;
   pc->ops->apply               = PCApply_GCVAE;
@@ -555,252 +565,6 @@ PETSC_EXTERN PetscErrorCode PCCreate_GCVAE(PC pc)
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAESetPrecision_C", PCGCVAESetPrecision_GCVAE));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAEGetFactor_C", PCGCVAEGetFactor_GCVAE));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCGCVAEGetProbe_C", PCGCVAEGetProbe_GCVAE));
-  PetscFunctionReturn(0);
-}
-
-/*@C
-   PCGCVAESetModel - Sets the trained model file that PCSetUp() reads.
-
-   Logically Collective
-
-   Input Parameters:
-+  pc - the preconditioner context
--  file - model file written by gcvae-train
-
-   Options Database Key:
-.  -pc_gcvae_model <file> - the model
-
-   Level: intermediate
-
-.seealso: `PCGCVAE`
-@*/
-PetscErrorCode PCGCVAESetModel(PC pc, const char file[])
-{
-  PetscFunctionBegin;
-  PetscValidHeaderSpecific(pc, PC_CLASSID, 1);
-  PetscTryMethod(pc, "PCGCVAESetModel_C", (PC, const char[]), (pc, file));
-  PetscFunctionReturn(0);
-}
-
-/*@
-   PCGCVAESetSamples - Draws k latents and keeps the R with the smallest probe loss.
-
-   Logically Collective
-
-   Options Database Key:
-.  -pc_gcvae_samples <k> - number of draws (requires -pc_gcvae_latent sample when k > 1)
-
-   Level: intermediate
-
-.seealso: `PCGCVAE`, `PCGCVAESetLatent()`
-@*/
-PetscErrorCode PCGCVAESetSamples(PC pc, PetscInt k)
-{
-  PetscFunctionBegin;
-  PetscValidHeaderSpecific(pc, PC_CLASSID, 1);
-  PetscValidLogicalCollectiveInt(pc, k, 2);
-  PetscTryMethod(pc, "PCGCVAESetSamples_C", (PC, PetscInt), (pc, k));
-  PetscFunctionReturn(0);
-}
-
-/*@
-   PCGCVAESetSeed - Seed of the latent draws.
-
-   Logically Collective
-
-   Options Database Key:
-.  -pc_gcvae_seed <s> - the seed
-
-   Level: intermediate
-
-.seealso: `PCGCVAE`
-@*/
-PetscErrorCode PCGCVAESetSeed(PC pc, PetscInt seed)
-{
-  PetscFunctionBegin;
-  PetscValidHeaderSpecific(pc, PC_CLASSID, 1);
-  PetscValidLogicalCollectiveInt(pc, seed, 2);
-  PetscTryMethod(pc, "PCGCVAESetSeed_C", (PC, PetscInt), (pc, seed));
-  PetscFunctionReturn(0);
-}
-
-/*@
-   PCGCVAESetLatent - mean (z = 0, deterministic) or sample (z ~ N(0, I)).
-
-   Logically Collective
-
-   Options Database Key:
-.  -pc_gcvae_latent <mean,sample> - the latent mode
-
-   Level: intermediate
-
-.seealso: `PCGCVAE`
-@*/
-PetscErrorCode PCGCVAESetLatent(PC pc, PCGCVAELatent latent)
-{
-  PetscFunctionBegin;
-  PetscValidHeaderSpecific(pc, PC_CLASSID, 1);
-  PetscValidLogicalCollectiveEnum(pc, latent, 2);
-  PetscTryMethod(pc, "PCGCVAESetLatent_C", (PC, PCGCVAELatent), (pc, latent));
-  PetscFunctionReturn(0);
-}
-
-/*@
-   PCGCVAESetExtra - Mask of R: pattern(A) plus this fraction of nnz(A) (negative: the model's).
-
-   Logically Collective
-
-   Options Database Key:
-.  -pc_gcvae_extra <f> - the fraction
-
-   Level: advanced
-
-.seealso: `PCGCVAE`
-@*/
-PetscErrorCode PCGCVAESetExtra(PC pc, PetscReal extra)
-{
-  PetscFunctionBegin;
-  PetscValidHeaderSpecific(pc, PC_CLASSID, 1);
-  PetscValidLogicalCollectiveReal(pc, extra, 2);
-  PetscTryMethod(pc, "PCGCVAESetExtra_C", (PC, PetscReal), (pc, extra));
-  PetscFunctionReturn(0);
-}
-
-/*@
-   PCGCVAESetDroptol - Drops the entries of the generated R below tol times the largest |entry| of
-   their row (the diagonal stays), before the probe.
-
-   Logically Collective
-
-   Options Database Key:
-.  -pc_gcvae_droptol <tol> - in [0, 1) (default 0.02; 0: keep every entry)
-
-   Notes:
-   Each nonzero of R is read twice per CG iteration; the smallest buy the fewest iterations. With
-   the shipped biharmonic model (mask pattern(A) + 0.5 nnz(A)) 0.02 cuts nnz(R) from 1.5 to 0.88
-   nnz(A) for 5% more iterations; the Poisson model's entries are all above it.
-
-   Level: advanced
-
-.seealso: `PCGCVAE`, `PCGCVAESetExtra()`
-@*/
-PetscErrorCode PCGCVAESetDroptol(PC pc, PetscReal tol)
-{
-  PetscFunctionBegin;
-  PetscValidHeaderSpecific(pc, PC_CLASSID, 1);
-  PetscValidLogicalCollectiveReal(pc, tol, 2);
-  PetscTryMethod(pc, "PCGCVAESetDroptol_C", (PC, PetscReal), (pc, tol));
-  PetscFunctionReturn(0);
-}
-
-/*@
-   PCGCVAESetFallback - What PCSetUp() does when the generated R is worse than Jacobi.
-
-   Logically Collective
-
-   Options Database Key:
-.  -pc_gcvae_fallback <jacobi,error,none> - the policy (default jacobi)
-
-   Level: intermediate
-
-.seealso: `PCGCVAE`, `PCGCVAEGetProbe()`
-@*/
-PetscErrorCode PCGCVAESetFallback(PC pc, PCGCVAEFallback fallback)
-{
-  PetscFunctionBegin;
-  PetscValidHeaderSpecific(pc, PC_CLASSID, 1);
-  PetscValidLogicalCollectiveEnum(pc, fallback, 2);
-  PetscTryMethod(pc, "PCGCVAESetFallback_C", (PC, PCGCVAEFallback), (pc, fallback));
-  PetscFunctionReturn(0);
-}
-
-/*@
-   PCGCVAESetDevice - Where PCSetUp() generates R and PCApply() applies it: the host or a CUDA device.
-
-   Logically Collective
-
-   Options Database Key:
-.  -pc_gcvae_device <cpu,cuda> - the device (default cpu)
-
-   Notes:
-   cuda needs a build with make CUDA=1, a device, one process and a graph-decoder model; PCSetUp()
-   errors clearly otherwise. The network runs on the device and R, R^T live there as cuSPARSE
-   matrices; with PETSc's host Vecs each apply copies x to the device and y back (2 x 8n bytes).
-   When PETSc itself has CUDA and A is MATAIJCUSPARSE, R is MATAIJCUSPARSE and nothing is copied.
-   PCGCVAEGetFactor() still returns a host copy of R.
-
-   Level: intermediate
-
-.seealso: `PCGCVAE`
-@*/
-PetscErrorCode PCGCVAESetDevice(PC pc, PCGCVAEDevice device)
-{
-  PetscFunctionBegin;
-  PetscValidHeaderSpecific(pc, PC_CLASSID, 1);
-  PetscValidLogicalCollectiveEnum(pc, device, 2);
-  PetscTryMethod(pc, "PCGCVAESetDevice_C", (PC, PCGCVAEDevice), (pc, device));
-  PetscFunctionReturn(0);
-}
-
-/*@
-   PCGCVAESetPrecision - Precision of R's values in the host apply.
-
-   Logically Collective
-
-   Options Database Key:
-.  -pc_gcvae_precision <single,double> - the precision (default single)
-
-   Notes:
-   SpMV is memory-bound: with single-precision values each product with R or R^T reads 8 bytes per
-   nonzero instead of 12. Vectors and sums stay double. R is rounded to single first, so
-   PCGCVAEGetFactor() returns exactly the R applied and R R^T stays SPD. The device apply
-   (-pc_gcvae_device cuda, MATAIJCUSPARSE) keeps double values.
-
-   Level: intermediate
-
-.seealso: `PCGCVAE`
-@*/
-PetscErrorCode PCGCVAESetPrecision(PC pc, PCGCVAEPrecision precision)
-{
-  PetscFunctionBegin;
-  PetscValidHeaderSpecific(pc, PC_CLASSID, 1);
-  PetscValidLogicalCollectiveEnum(pc, precision, 2);
-  PetscTryMethod(pc, "PCGCVAESetPrecision_C", (PC, PCGCVAEPrecision), (pc, precision));
-  PetscFunctionReturn(0);
-}
-
-/*@
-   PCGCVAEGetFactor - The factor R of M^{-1} = R R^T (owned by the PC).
-
-   Not Collective
-
-   Level: advanced
-
-.seealso: `PCGCVAE`
-@*/
-PetscErrorCode PCGCVAEGetFactor(PC pc, Mat *R)
-{
-  PetscFunctionBegin;
-  PetscValidHeaderSpecific(pc, PC_CLASSID, 1);
-  PetscUseMethod(pc, "PCGCVAEGetFactor_C", (PC, Mat *), (pc, R));
-  PetscFunctionReturn(0);
-}
-
-/*@
-   PCGCVAEGetProbe - Probe estimates of ||I - R^T A R||_F^2 / n for the generated R and for
-   Jacobi, and whether the fallback replaced R.
-
-   Not Collective
-
-   Level: advanced
-
-.seealso: `PCGCVAE`, `PCGCVAESetFallback()`
-@*/
-PetscErrorCode PCGCVAEGetProbe(PC pc, PetscReal *probe, PetscReal *jacobi, PetscBool *fell_back)
-{
-  PetscFunctionBegin;
-  PetscValidHeaderSpecific(pc, PC_CLASSID, 1);
-  PetscUseMethod(pc, "PCGCVAEGetProbe_C", (PC, PetscReal *, PetscReal *, PetscBool *), (pc, probe, jacobi, fell_back));
   PetscFunctionReturn(0);
 }
 

@@ -33,6 +33,9 @@ typedef struct {
   PetscLogDouble  gen_time;                      /* seconds of the last generation */
   PetscReal       nnz_ratio;                     /* nnz(R) / nnz(A) */
   char            bad_option[512];               /* an invalid option value, reported by PCSetUp */
+  char            record[PETSC_MAX_PATH_LEN];    /* -pc_gcvae_record: directory, or "" */
+  PetscInt        record_every;                  /* -pc_gcvae_record_every */
+  PetscInt        record_seen, record_written;   /* setups seen, matrices recorded by this PC */
 } PC_GCVAE;
 
 /* Relative asymmetry above which A counts as nonsymmetric (GCVAEMatAsymmetry): far above the
@@ -52,6 +55,11 @@ PETSC_INTERN PetscErrorCode PCGCVAESingleMultR(PCGCVAESingle, Vec x, Vec y);
 PETSC_INTERN PetscErrorCode PCGCVAESingleMultRt(PCGCVAESingle, Vec x, Vec y);
 PETSC_INTERN PetscErrorCode PCApplySymmetricLeft_GCVAE(PC, Vec, Vec);
 PETSC_INTERN PetscErrorCode PCApplySymmetricRight_GCVAE(PC, Vec, Vec);
+/* pcgcvaerecord.c: -pc_gcvae_record; Record_Private saves A (every K-th call) */
+PETSC_INTERN PetscErrorCode PCGCVAERecord_Private(PC, Mat A);
+PETSC_INTERN PetscErrorCode PCGCVAERecordSetFromOptions_Private(PC, PetscOptionItems *);
+PETSC_INTERN PetscErrorCode PCGCVAERecordView_Private(PC, PetscViewer);
+PETSC_INTERN PetscErrorCode PCGCVAERecordCreate_Private(PC);
 /* pcgcvae_cuda.c: R and R^T to the device and the ops to the device apply; and back */
 PETSC_INTERN PetscErrorCode PCGCVAESetUpDevice_CUDA(PC);
 PETSC_INTERN PetscErrorCode PCGCVAEResetDevice_CUDA(PC);

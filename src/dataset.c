@@ -296,6 +296,7 @@ PetscErrorCode GCVAEDatasetWriterCreate(const char path[], const GCVAEDatasetHea
   PetscCall(WriteAttrInt(f, "ncoeffs", hdr->ncoeffs, path));
   PetscCall(WriteAttrInt(f, "degree", hdr->degree, path));
   PetscCall(WriteAttrInt(f, "image_size", hdr->image_size, path));
+  PetscCall(WriteAttrString(f, "image", hdr->image[0] ? hdr->image : "dense", path));
   PetscCall(WriteAttrReal(f, "contrast_min", hdr->contrast_min, path));
   PetscCall(WriteAttrReal(f, "contrast_max", hdr->contrast_max, path));
   PetscCall(WriteAttrReal(f, "sigma", hdr->sigma, path));
@@ -417,6 +418,8 @@ PetscErrorCode GCVAEDatasetOpen(MPI_Comm comm, const char path[], GCVAEDataset *
   PetscCall(ReadAttrInt(d->file, "ncoeffs", &d->hdr.ncoeffs, path));
   PetscCall(ReadAttrInt(d->file, "degree", &d->hdr.degree, path));
   PetscCall(ReadAttrInt(d->file, "image_size", &d->hdr.image_size, path));
+  if (H5Aexists(d->file, "image") > 0) PetscCall(ReadAttrString(d->file, "image", d->hdr.image, sizeof(d->hdr.image), path));
+  else PetscCall(PetscStrncpy(d->hdr.image, "dense", sizeof(d->hdr.image))); /* files written before the attribute */
   PetscCall(ReadAttrReal(d->file, "contrast_min", &d->hdr.contrast_min, path));
   PetscCall(ReadAttrReal(d->file, "contrast_max", &d->hdr.contrast_max, path));
   PetscCall(ReadAttrReal(d->file, "sigma", &d->hdr.sigma, path));

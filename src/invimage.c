@@ -1,6 +1,8 @@
 /* The CNN encoder's input: |A^{-1}| average-pooled to a P x P image (training only).
-   The inverse comes from a dense Cholesky factorisation (LAPACK potrf + potri); the
-   full inverse is never kept beyond the caller's one dense work array. */
+   GCVAEInverseImage: the inverse from a dense Cholesky factorisation (LAPACK potrf + potri); the
+   full inverse is never kept beyond the caller's one dense work array (8 n^2 bytes).
+   GCVAEBlockInverseImage: the block averages of A^{-1} from P solves with a sparse Cholesky,
+   for matrices too large for a dense inverse. */
 #include <gcvae.h>
 #include <petscblaslapack.h>
 
@@ -48,5 +50,52 @@ PetscErrorCode GCVAEInverseImage(PetscInt n, PetscScalar dense[], PetscInt P, fl
   for (PetscInt j = 0; j < n; j++)
     for (PetscInt i = 0; i < j; i++) dense[i + j * n] = dense[j + i * n];
   PetscCall(GCVAEPoolAbs(n, dense, P, image));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode GCVAEBlockInverseImage(Mat A, PetscInt P, float image[])
+{
+  Mat                F, B, X;
+  PetscInt           n, nneg, nzero, npos, *count;
+  const PetscScalar *x;
+  PetscScalar       *b;
+  PetscReal         *sum;
+
+  PetscFunctionBegin;
+  PetscCall(MatGetSize(A, &n, NULL));
+  PetscCheck(n > 0 && P > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Block inverse image needs n > 0 and P > 0, got n = %" PetscInt_FMT ", P = %" PetscInt_FMT, n, P);
+  /* LDL^T (MUMPS sym = 2: A is not flagged SPD, so an indefinite A factors and shows in the inertia) */
+  PetscCall(MatGetFactor(A, MATSOLVERMUMPS, MAT_FACTOR_CHOLESKY, &F));
+  PetscCall(MatMumpsSetIcntl(F, 24, 1)); /* null pivot detection: a singular A shows as zero inertia */
+  PetscCall(MatCholeskyFactorSymbolic(F, A, NULL, NULL));
+  PetscCall(MatCholeskyFactorNumeric(F, A, NULL));
+  PetscCall(MatGetInertia(F, &nneg, &nzero, &npos));
+  PetscCheck(!nneg && !nzero, PETSC_COMM_SELF, PETSC_ERR_MAT_CH_ZRPVT, "Matrix is not positive definite: inertia of its LDL^T (negative %" PetscInt_FMT ", zero %" PetscInt_FMT ", positive %" PetscInt_FMT ")", nneg, nzero, npos);
+  PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, n, P, NULL, &B));
+  PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, n, P, NULL, &X));
+  PetscCall(PetscCalloc2(P, &count, P * P, &sum));
+  PetscCall(MatDenseGetArrayWrite(B, &b));
+  PetscCall(PetscArrayzero(b, (size_t)n * P));
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscInt bi = PoolBin(i, n, P);
+    b[i + (size_t)bi * n] = 1;
+    count[bi]++;
+  }
+  PetscCall(MatDenseRestoreArrayWrite(B, &b));
+  PetscCall(MatMatSolve(F, B, X)); /* X = A^{-1} B */
+  PetscCall(MatDenseGetArrayRead(X, &x));
+  for (PetscInt bj = 0; bj < P; bj++)
+    for (PetscInt i = 0; i < n; i++) sum[PoolBin(i, n, P) * P + bj] += PetscRealPart(x[i + (size_t)bj * n]);
+  PetscCall(MatDenseRestoreArrayRead(X, &x));
+  /* row-major like GCVAEPoolAbs: image[bi*P + bj]; an empty bin (n < P) gives 0 */
+  for (PetscInt bi = 0; bi < P; bi++)
+    for (PetscInt bj = 0; bj < P; bj++) {
+      const PetscInt c = count[bi] * count[bj];
+      image[bi * P + bj] = c ? (float)(PetscAbsReal(sum[bi * P + bj]) / c) : 0.0f;
+    }
+  PetscCall(PetscFree2(count, sum));
+  PetscCall(MatDestroy(&X));
+  PetscCall(MatDestroy(&B));
+  PetscCall(MatDestroy(&F));
   PetscFunctionReturn(0);
 }

@@ -1,5 +1,10 @@
-static char help[] = "gcvae-datagen: datasets of SPD matrices from one PDE family on one mesh.\n"
+static char help[] = "gcvae-datagen: datasets of SPD matrices from one PDE family on one mesh, or from files.\n"
                      "  -family poisson|biharmonic  P1 -div(f grad u) or P2 C0-IP lap(f lap u)\n"
+                     "  -matrices LIST           instead: PETSc binary matrices (e.g. -pc_gcvae_record DIR's); LIST\n"
+                     "                           is comma-separated paths, quoted globs ('DIR/*.bin') or directories\n"
+                     "                           (their *.bin); one dataset per sparsity pattern (several: <o>_0.h5,\n"
+                     "                           <o>_1.h5, ...); -family NAME names it (default recorded); -max_n N\n"
+                     "                           the largest n taken (8000: the |A^-1| image needs 8 n^2 bytes)\n"
                      "  -mesh FILE               gmsh mesh of the unit square\n"
                      "  -samples N               number of matrices (random coefficients)\n"
                      "  -seed S                  generator seed (same seed, same file)\n"
@@ -7,6 +12,9 @@ static char help[] = "gcvae-datagen: datasets of SPD matrices from one PDE famil
                      "  -contrast_min C -contrast_max C   max f/min f drawn log-uniform in [C1, C2] (1e2, 1e3)\n"
                      "  -degree D                degree of the polynomial p in f = exp(p) (2)\n"
                      "  -image_size P            pooled |A^-1| image is P x P (64)\n"
+                     "  -image dense|block       dense: block averages of |A^-1| from a dense inverse (8 n^2 bytes,\n"
+                     "                           O(n^3)); block: |block averages of A^-1| from a sparse Cholesky and\n"
+                     "                           P solves (memory O(nnz(L) + n P); equal where A^-1 >= 0) (dense)\n"
                      "  -refine R                uniform refinements of the mesh (0)\n"
                      "  -test_fraction F         fraction of samples held out for testing (0.2)\n"
                      "  -sigma S                 interior penalty of the biharmonic family (8)\n"
@@ -25,12 +33,15 @@ static char help[] = "gcvae-datagen: datasets of SPD matrices from one PDE famil
 #include <unistd.h>
 #include "family.h"
 #include "checkpoint.h" /* the test hooks */
+#include "recorded.h"
 
 typedef struct {
   char      family[GCVAE_NAME_LEN];
   char      mesh[PETSC_MAX_PATH_LEN];
   char      out[PETSC_MAX_PATH_LEN];
-  PetscInt  samples, seed, degree, image_size, refine;
+  char      matrices[4096]; /* -matrices */
+  PetscInt  samples, seed, degree, image_size, refine, max_n;
+  PetscBool block;          /* -image block */
   PetscReal cmin, cmax, test_fraction, sigma;
   const GCVAEFamily *fam;
 } AppCtx;
@@ -46,7 +57,8 @@ static void OnSignal(int sig)
 
 static PetscErrorCode ProcessOptions(AppCtx *ctx)
 {
-  PetscBool has_mesh, has_out, has_family;
+  PetscBool has_mesh, has_out, has_family, has_matrices;
+  char      image[16] = "dense";
 
   PetscFunctionBeginUser;
   ctx->samples       = 0;
@@ -58,9 +70,13 @@ static PetscErrorCode ProcessOptions(AppCtx *ctx)
   ctx->cmax          = 1e3;
   ctx->test_fraction = 0.2;
   ctx->sigma         = GCVAE_BIHARMONIC_SIGMA;
+  ctx->max_n         = 8000;
+  ctx->matrices[0]   = 0; /* PetscOptionsString leaves the buffer alone when the option is absent */
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "gcvae-datagen options", NULL);
   PetscCall(PetscOptionsString("-family", "PDE family: poisson or biharmonic", NULL, "", ctx->family, sizeof(ctx->family), &has_family));
   PetscCall(PetscOptionsString("-mesh", "gmsh mesh file", NULL, "", ctx->mesh, sizeof(ctx->mesh), &has_mesh));
+  PetscCall(PetscOptionsString("-matrices", "PETSc binary matrices: paths, globs, directories", NULL, "", ctx->matrices, sizeof(ctx->matrices), &has_matrices));
+  PetscCall(PetscOptionsInt("-max_n", "largest n of -matrices", NULL, ctx->max_n, &ctx->max_n, NULL));
   PetscCall(PetscOptionsInt("-samples", "number of matrices", NULL, ctx->samples, &ctx->samples, NULL));
   PetscCall(PetscOptionsInt("-seed", "generator seed", NULL, ctx->seed, &ctx->seed, NULL));
   PetscCall(PetscOptionsString("-o", "output HDF5 file", NULL, "", ctx->out, sizeof(ctx->out), &has_out));
@@ -68,35 +84,30 @@ static PetscErrorCode ProcessOptions(AppCtx *ctx)
   PetscCall(PetscOptionsReal("-contrast_max", "largest max f / min f", NULL, ctx->cmax, &ctx->cmax, NULL));
   PetscCall(PetscOptionsInt("-degree", "degree of p in f = exp(p)", NULL, ctx->degree, &ctx->degree, NULL));
   PetscCall(PetscOptionsInt("-image_size", "pooled inverse image size P", NULL, ctx->image_size, &ctx->image_size, NULL));
+  PetscCall(PetscOptionsString("-image", "how the image is computed: dense or block", NULL, image, image, sizeof(image), NULL));
   PetscCall(PetscOptionsInt("-refine", "uniform mesh refinements", NULL, ctx->refine, &ctx->refine, NULL));
   PetscCall(PetscOptionsReal("-test_fraction", "held-out fraction", NULL, ctx->test_fraction, &ctx->test_fraction, NULL));
   PetscCall(PetscOptionsReal("-sigma", "biharmonic interior penalty", NULL, ctx->sigma, &ctx->sigma, NULL));
   PetscOptionsEnd();
-  PetscCheck(has_family, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Missing -family (poisson or biharmonic)");
+  PetscCheck(!strcmp(image, "dense") || !strcmp(image, "block"), PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-image %s: use dense or block", image);
+  ctx->block = (PetscBool)!strcmp(image, "block");
+  PetscCheck(has_out, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Missing -o FILE");
+  PetscCheck(ctx->image_size > 0 && ctx->image_size <= 1024, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-image_size %" PetscInt_FMT " must be in [1, 1024]", ctx->image_size);
+  PetscCheck(ctx->test_fraction >= 0 && ctx->test_fraction < 1, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-test_fraction %g must be in [0, 1)", (double)ctx->test_fraction);
+  PetscCheck(ctx->seed >= 0, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-seed %" PetscInt_FMT " must be >= 0", ctx->seed);
+  if (has_matrices) { /* the family options do not apply */
+    PetscCheck(!has_mesh && !ctx->samples, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-matrices takes the matrices from files: drop -mesh and -samples");
+    PetscCheck(ctx->max_n >= 1, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-max_n %" PetscInt_FMT " must be >= 1", ctx->max_n);
+    if (!has_family) PetscCall(PetscStrncpy(ctx->family, "recorded", sizeof(ctx->family)));
+    PetscFunctionReturn(0);
+  }
+  PetscCheck(has_family, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Missing -family (poisson or biharmonic), or -matrices FILES");
   PetscCall(GCVAEFamilyGet(ctx->family, &ctx->fam));
   PetscCheck(ctx->sigma > 0, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-sigma %g must be > 0", (double)ctx->sigma);
   PetscCheck(has_mesh, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Missing -mesh FILE");
-  PetscCheck(has_out, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "Missing -o FILE");
   PetscCheck(ctx->samples > 0, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-samples %" PetscInt_FMT " must be > 0", ctx->samples);
-  PetscCheck(ctx->seed >= 0, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-seed %" PetscInt_FMT " must be >= 0", ctx->seed);
-  PetscCheck(ctx->image_size > 0 && ctx->image_size <= 1024, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-image_size %" PetscInt_FMT " must be in [1, 1024]", ctx->image_size);
-  PetscCheck(ctx->test_fraction >= 0 && ctx->test_fraction < 1, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-test_fraction %g must be in [0, 1)", (double)ctx->test_fraction);
   PetscCheck(ctx->degree >= 1 && ctx->degree <= GCVAE_COEFF_MAX_DEGREE, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-degree %" PetscInt_FMT " must be in [1, %d]", ctx->degree, GCVAE_COEFF_MAX_DEGREE);
   PetscCheck(ctx->cmin >= 1 && ctx->cmax >= ctx->cmin, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "-contrast_min %g and -contrast_max %g must satisfy 1 <= min <= max", (double)ctx->cmin, (double)ctx->cmax);
-  PetscFunctionReturn(0);
-}
-
-/* The held-out samples: the first round(F N) of a seeded shuffle, sorted. */
-static PetscErrorCode ChooseTestSplit(const AppCtx *ctx, PetscInt *ntest, PetscInt **test)
-{
-  PetscInt *perm, N = ctx->samples;
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscMalloc1(N, &perm));
-  PetscCall(GCVAERandomPermutation((unsigned long)(2 * ctx->seed + 1), N, perm));
-  *ntest = (PetscInt)PetscFloorReal(ctx->test_fraction * N + 0.5);
-  PetscCall(PetscSortInt(*ntest, perm));
-  *test = perm;
   PetscFunctionReturn(0);
 }
 
@@ -138,7 +149,8 @@ static PetscErrorCode Run(AppCtx *ctx, GCVAEDatasetWriter *writer)
   }
 
   PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, (unsigned long)(2 * ctx->seed), &rnd));
-  PetscCall(PetscMalloc1((size_t)n * n, &dense));
+  if (!ctx->block) PetscCall(PetscMalloc1((size_t)n * n, &dense));
+  else dense = NULL;
   PetscCall(PetscMalloc1(P * P, &image));
   for (PetscInt s = 0; s < ctx->samples; s++) {
     const PetscInt    *ia, *ja;
@@ -173,6 +185,7 @@ static PetscErrorCode Run(AppCtx *ctx, GCVAEDatasetWriter *writer)
       hdr.ncoeffs      = nc;
       hdr.degree       = ctx->degree;
       hdr.image_size   = P;
+      PetscCall(PetscStrncpy(hdr.image, ctx->block ? "block" : "dense", sizeof(hdr.image)));
       hdr.contrast_min = ctx->cmin;
       hdr.contrast_max = ctx->cmax;
       hdr.sigma        = strcmp(ctx->family, "biharmonic") ? 0 : ctx->sigma;
@@ -189,10 +202,13 @@ static PetscErrorCode Run(AppCtx *ctx, GCVAEDatasetWriter *writer)
       PetscCheck(same, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Sample %" PetscInt_FMT " has a different sparsity pattern", s);
     }
     PetscCall(MatSeqAIJGetArrayRead(B, &va));
-    PetscCall(PetscArrayzero(dense, (size_t)n * n));
-    for (PetscInt i = 0; i < n; i++)
-      for (PetscInt k = ia[i]; k < ia[i + 1]; k++) dense[i + (size_t)ja[k] * n] = va[k];
-    PetscCall(GCVAEInverseImage(n, dense, P, image)); /* also the SPD check: Cholesky must succeed */
+    if (ctx->block) PetscCall(GCVAEBlockInverseImage(B, P, image)); /* the SPD check: the inertia */
+    else {
+      PetscCall(PetscArrayzero(dense, (size_t)n * n));
+      for (PetscInt i = 0; i < n; i++)
+        for (PetscInt k = ia[i]; k < ia[i + 1]; k++) dense[i + (size_t)ja[k] * n] = va[k];
+      PetscCall(GCVAEInverseImage(n, dense, P, image)); /* also the SPD check: Cholesky must succeed */
+    }
     PetscCall(GCVAEDatasetWriterAddSample(*writer, s, va, c, image));
     PetscCall(GCVAETestKillPoint("datagen_sample", s + 1));
     PetscCall(MatSeqAIJRestoreArrayRead(B, &va));
@@ -204,7 +220,7 @@ static PetscErrorCode Run(AppCtx *ctx, GCVAEDatasetWriter *writer)
   }
   {
     PetscInt ntest = 0, *test = NULL;
-    PetscCall(ChooseTestSplit(ctx, &ntest, &test));
+    PetscCall(GCVAETestSplit(ctx->seed, ctx->samples, ctx->test_fraction, &ntest, &test));
     PetscCall(GCVAETestHold());
     PetscCall(GCVAEDatasetWriterFinish(writer, ntest, test));
     PetscCall(PetscTime(&t));
@@ -242,6 +258,17 @@ int main(int argc, char **argv)
   signal(SIGINT, OnSignal);
   signal(SIGTERM, OnSignal);
   signal(SIGHUP, OnSignal);
+  if (ctx.matrices[0]) { /* training/recorded.c; it leaves nothing on an error (several patterns: the
+                           handlers remove the temporary of <o> only, the next run the others) */
+    GCVAERecordedOptions o = {ctx.matrices, ctx.family, ctx.out, ctx.image_size, ctx.seed, ctx.test_fraction, ctx.max_n, ctx.block};
+    ierr = GCVAERecordedDatasets(&o);
+    if (ierr) {
+      PetscFinalize();
+      return (int)ierr;
+    }
+    PetscCall(PetscFinalize());
+    return 0;
+  }
   ierr = Run(&ctx, &writer);
   if (ierr) { /* leave no partial output behind */
     PetscCall(GCVAEDatasetWriterAbort(&writer));

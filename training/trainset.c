@@ -34,7 +34,12 @@ PetscErrorCode TrainSetOpen(const char list[], PetscInt max_train, PetscInt max_
       PetscCall(PetscStrcmp(h->family, h0->family, &same));
       PetscCheck(same, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "-data: %s is of family %s, but %s is of family %s: all datasets of one training run must be of one family", ts->path[k], h->family, ts->path[0], h0->family);
     }
-    /* the image encoder reads P x P images: one P for all */
+    /* the image encoder reads P x P images: one P and one kind for all */
+    {
+      PetscBool same;
+      PetscCall(PetscStrcmp(h->image, h0->image, &same));
+      PetscCheck(same, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "-data: %s has %s images, but %s has %s images: all datasets of one training run need one kind (gcvae-datagen -image)", ts->path[k], h->image, ts->path[0], h0->image);
+    }
     PetscCheck(h->image_size == h0->image_size, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "-data: %s has image_size %" PetscInt_FMT ", but %s has %" PetscInt_FMT ": all datasets need one image size (gcvae-datagen -image_size)", ts->path[k], h->image_size, ts->path[0], h0->image_size);
     ts->train0[k + 1] = ts->train0[k] + ts->ntrain[k];
     ts->test0[k + 1]  = ts->test0[k] + ts->ntest[k];
