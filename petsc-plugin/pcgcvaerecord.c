@@ -11,16 +11,36 @@
    not depend on the number of processes: a matrix recorded on p processes is byte for byte the
    one recorded on one. No .info file is written (it would hold only the block size, 1).
 
-   Recording needs no usable model: without -pc_gcvae_model, PCSetUp records and uses Jacobi,
+   DIR is created with its parents when missing (mkdir -p). Recording needs no usable model: without -pc_gcvae_model, PCSetUp records and uses Jacobi,
    saying so in PCView and -info (pcgcvae.c).
 */
 #include "pcgcvaeimpl.h" /*I "petscpc.h" I*/
+#include <errno.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 static PetscInt RecordCount = 0; /* matrices recorded by this process, the k of the names */
 
-/* rank 0: DIR exists (created if missing) and is writable; the answer is broadcast */
+/* mkdir -p: each missing component of dir, as the shell's mkdir -p would; 0 on success */
+static int MakePath(const char dir[])
+{
+  char        p[PETSC_MAX_PATH_LEN];
+  struct stat st;
+  size_t      len = strlen(dir);
+
+  if (len >= sizeof(p)) return -1;
+  memcpy(p, dir, len + 1);
+  for (size_t i = 1; i <= len; i++)
+    if (p[i] == '/' || p[i] == 0) {
+      const char c = p[i];
+      p[i]         = 0;
+      if (stat(p, &st) && mkdir(p, 0777) && errno != EEXIST) return -1;
+      p[i] = c;
+    }
+  return 0;
+}
+
+/* rank 0: DIR exists (created with its parents if missing) and is writable; the answer is broadcast */
 static PetscErrorCode CheckDirectory(MPI_Comm comm, const char dir[])
 {
   PetscMPIInt rank;
@@ -30,13 +50,13 @@ static PetscErrorCode CheckDirectory(MPI_Comm comm, const char dir[])
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (!rank) {
     struct stat st;
-    if (stat(dir, &st)) err = mkdir(dir, 0777) ? 2 : 0;
+    if (stat(dir, &st)) err = MakePath(dir) ? 2 : 0;
     else if (!S_ISDIR(st.st_mode)) err = 1;
     if (!err && access(dir, W_OK | X_OK)) err = 3;
   }
   PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
   PetscCheck(err != 1, comm, PETSC_ERR_FILE_OPEN, "-pc_gcvae_record %s: exists and is not a directory", dir);
-  PetscCheck(err != 2, comm, PETSC_ERR_FILE_OPEN, "-pc_gcvae_record %s: the directory does not exist and cannot be created (does its parent exist?)", dir);
+  PetscCheck(err != 2, comm, PETSC_ERR_FILE_OPEN, "-pc_gcvae_record %s: the directory does not exist and cannot be created (%s)", dir, "a component of the path is not a directory, or not writable");
   PetscCheck(err != 3, comm, PETSC_ERR_FILE_OPEN, "-pc_gcvae_record %s: the directory is not writable", dir);
   PetscFunctionReturn(0);
 }
@@ -164,7 +184,7 @@ PetscErrorCode PCGCVAERecordCreate_Private(PC pc)
 
    Input Parameters:
 +  pc - the preconditioner context
-.  dir - directory (created if missing); NULL or "" stops recording
+.  dir - directory (created with its parents if missing); NULL or "" stops recording
 -  every - record every `every`-th matrix of this PC (1: all)
 
    Options Database Keys:
