@@ -25,6 +25,9 @@ static char help[] = "gcvae-train: train a graph-conditioned VAE that generates 
                      "                        a checkpoint yet, start from epoch 0 (and say so). The checkpoint records\n"
                      "                        the datasets: a resume with another -data list (order included) is refused\n"
                      "  -device cpu|cuda      cuda: the conv layers (image encoder, cnn decoder) through cuDNN, the rest on the CPU\n"
+                     "mpiexec -n P: data parallel: each minibatch's matrices are dealt round the processes and their\n"
+                     "gradients summed (MPI_Allreduce), test matrices likewise; the same model as one process to\n"
+                     "rounding (run with OPENBLAS_NUM_THREADS=1). Every process prepares every matrix.\n"
                      "Output files (<o> and <o>.ckpt) are written to <file>.tmp.<host>.<pid> and renamed when\n"
                      "complete: a reader sees the old file or the new one. Runs writing the same -o do not break\n"
                      "each other; the last rename wins. A killed run leaves its last complete checkpoint; after\n"
@@ -69,7 +72,7 @@ static PetscErrorCode UseCuda(void)
   PetscCheck(compiled, PETSC_COMM_WORLD, PETSC_ERR_SUP, "-device cuda: %s (or use -device cpu)", why);
   PetscCheck(ndev > 0, PETSC_COMM_WORLD, PETSC_ERR_SUP_SYS, "-device cuda: no CUDA device (%s); use -device cpu", why);
   PetscCall(GCVAECudaUseConvBackend(PETSC_TRUE));
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: CUDA %s\n", why));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "train: CUDA %s\n", why));
   PetscFunctionReturn(0);
 }
 
@@ -185,9 +188,9 @@ static PetscErrorCode ViewPerDataset(const TrainSet *ts, PetscBool cg)
     const GCVAEDatasetHeader *h;
     const TrainEval          *e = &ts->eval[k];
     PetscCall(GCVAEDatasetGetHeader(ts->ds[k], &h));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "      %s (n %" PetscInt_FMT "): test loss %.5e (x jacobi %.4f)", ts->path[k], h->n, (double)e->L, (double)e->Lrel));
-    if (cg) PetscCall(PetscPrintf(PETSC_COMM_SELF, "  CG its %.1f (jacobi %.1f)", (double)e->its, (double)e->its_jacobi));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "\n"));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "      %s (n %" PetscInt_FMT "): test loss %.5e (x jacobi %.4f)", ts->path[k], h->n, (double)e->L, (double)e->Lrel));
+    if (cg) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  CG its %.1f (jacobi %.1f)", (double)e->its, (double)e->its_jacobi));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n"));
   }
   PetscFunctionReturn(0);
 }
@@ -205,14 +208,15 @@ int main(int argc, char **argv)
   PetscScalar      *grad;
   PetscLogDouble    t0, t1, tprev = 0;
   PetscReal         test_L = 0, train_L = 0, kl_mean = 0;
-  PetscMPIInt       size;
+  PetscMPIInt       size, rank;
   PetscBool         found = PETSC_FALSE; /* -resume found a checkpoint */
   char             *described;           /* the datasets, as the checkpoint records them */
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
-  PetscCheck(size == 1, PETSC_COMM_WORLD, PETSC_ERR_SUP, "gcvae-train runs on one process (threaded BLAS)");
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
   PetscCall(ProcessOptions(&ctx));
+  PetscCheck(size == 1 || !ctx.cuda, PETSC_COMM_WORLD, PETSC_ERR_SUP, "gcvae-train -device cuda runs on one process (here %d): use -device cpu with mpiexec", (int)size);
   /* leftovers of SIGKILLed runs; then our own temporaries go if we are interrupted */
   PetscCall(GCVAETempRemoveStale(ctx.out, "train"));
   PetscCall(GCVAETempRemoveStale(ctx.ckpt, "train"));
@@ -234,17 +238,17 @@ int main(int argc, char **argv)
     PetscCall(GCVAECheckpointRead(ctx.ckpt, &model, &epoch, &seed, &stored, &found));
     if (found) {
       if (stored) PetscCall(TrainSetCheckResume(&ts, ctx.ckpt, stored));
-      else PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s is of an older gcvae-train that did not record its datasets: not checked against -data\n", ctx.ckpt));
+      else PetscCall(PetscPrintf(PETSC_COMM_WORLD, "train: %s is of an older gcvae-train that did not record its datasets: not checked against -data\n", ctx.ckpt));
       PetscCall(PetscFree(stored));
       PetscCall(GCVAEModelGetParams(model, &P));
       PetscCall(GCVAEModelGetHeader(model, &mh));
       start = epoch;
       tprev = mh->train_seconds;
-      PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: resuming from %s after epoch %" PetscInt_FMT " (its architecture, not the command line's)\n", ctx.ckpt, start));
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "train: resuming from %s after epoch %" PetscInt_FMT " (its architecture, not the command line's)\n", ctx.ckpt, start));
       /* the seed is part of the random state: another one would shuffle differently */
-      if (seed != ctx.seed) PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: the checkpoint's seed %" PetscInt_FMT " continues its shuffling and noise (not -seed %" PetscInt_FMT ")\n", seed, ctx.seed));
+      if (seed != ctx.seed) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "train: the checkpoint's seed %" PetscInt_FMT " continues its shuffling and noise (not -seed %" PetscInt_FMT ")\n", seed, ctx.seed));
       ctx.seed = seed;
-    } else PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: -resume: no checkpoint %s yet: starting from epoch 0\n", ctx.ckpt));
+    } else PetscCall(PetscPrintf(PETSC_COMM_WORLD, "train: -resume: no checkpoint %s yet: starting from epoch 0\n", ctx.ckpt));
   }
   if (!found) {
     if (ctx.arch.decoder == GCVAE_DECODER_CNN) PetscCall(TrainSetCheckCNN(&ts, 0));
@@ -261,23 +265,23 @@ int main(int argc, char **argv)
   if (mh->decoder == GCVAE_DECODER_CNN) PetscCall(TrainSetCheckCNN(&ts, mh->cnn_n));
 
   /* prepare every matrix once */
-  if (ts.nds == 1) PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s (%s, n = %" PetscInt_FMT "), %" PetscInt_FMT " train / %" PetscInt_FMT " test matrices, decoder %s, edge_layers %" PetscInt_FMT ", %" PetscInt_FMT " parameters\n", ctx.data, dh->family, dh->n, ntrain, ts.ntest_all, mh->decoder == GCVAE_DECODER_CNN ? "cnn" : "graph", mh->edge_layers, mh->nparams));
+  if (ts.nds == 1) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "train: %s (%s, n = %" PetscInt_FMT "), %" PetscInt_FMT " train / %" PetscInt_FMT " test matrices, decoder %s, edge_layers %" PetscInt_FMT ", %" PetscInt_FMT " parameters\n", ctx.data, dh->family, dh->n, ntrain, ts.ntest_all, mh->decoder == GCVAE_DECODER_CNN ? "cnn" : "graph", mh->edge_layers, mh->nparams));
   else {
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %" PetscInt_FMT " datasets (%s, largest n = %" PetscInt_FMT "), %" PetscInt_FMT " train / %" PetscInt_FMT " test matrices, decoder %s, edge_layers %" PetscInt_FMT ", %" PetscInt_FMT " parameters\n", ts.nds, dh->family, mh->train_n, ntrain, ts.ntest_all, mh->decoder == GCVAE_DECODER_CNN ? "cnn" : "graph", mh->edge_layers, mh->nparams));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "train: %" PetscInt_FMT " datasets (%s, largest n = %" PetscInt_FMT "), %" PetscInt_FMT " train / %" PetscInt_FMT " test matrices, decoder %s, edge_layers %" PetscInt_FMT ", %" PetscInt_FMT " parameters\n", ts.nds, dh->family, mh->train_n, ntrain, ts.ntest_all, mh->decoder == GCVAE_DECODER_CNN ? "cnn" : "graph", mh->edge_layers, mh->nparams));
     for (PetscInt k = 0; k < ts.nds; k++) {
       const GCVAEDatasetHeader *h;
       PetscCall(GCVAEDatasetGetHeader(ts.ds[k], &h));
-      PetscCall(PetscPrintf(PETSC_COMM_SELF, "train:   %s: mesh %s, n = %" PetscInt_FMT ", %" PetscInt_FMT " train / %" PetscInt_FMT " test\n", ts.path[k], h->mesh, h->n, ts.ntrain[k], ts.ntest[k]));
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "train:   %s: mesh %s, n = %" PetscInt_FMT ", %" PetscInt_FMT " train / %" PetscInt_FMT " test\n", ts.path[k], h->mesh, h->n, ts.ntrain[k], ts.ntest[k]));
     }
   }
   if (ctx.cuda) {
     char decoder[64] = "";
     if (mh->decoder == GCVAE_DECODER_CNN) PetscCall(PetscSNPrintf(decoder, sizeof(decoder), " and the cnn decoder's %" PetscInt_FMT " transposed conv2d layers", mh->cnn_layers));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: on cuDNN (forward and backward, host copies per call): the image encoder's %" PetscInt_FMT " conv2d layers%s; on the CPU: everything else (GATv2, linear, LayerNorm, pooling, loss, AdamW)\n", mh->cnn_layers, decoder));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "train: on cuDNN (forward and backward, host copies per call): the image encoder's %" PetscInt_FMT " conv2d layers%s; on the CPU: everything else (GATv2, linear, LayerNorm, pooling, loss, AdamW)\n", mh->cnn_layers, decoder));
   }
   PetscCall(TrainSetPrepare(&ts, mh->mask_extra));
   PetscCall(PetscTime(&t1));
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: matrices prepared in %.1f s\n", t1 - t0));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "train: matrices prepared in %.1f s\n", t1 - t0));
   PetscCall(PetscMalloc4(ts.maxm, &r, ts.maxm, &dr, ts.maxm, &grad, mh->latent, &eps));
   PetscCall(PetscMalloc1(ntrain, &perm));
 
@@ -299,7 +303,8 @@ int main(int argc, char **argv)
         TrainSample *s = &ts.train[perm[q]];
         PetscReal    L;
         double       kl;
-        PetscCall(GCVAELatentDraw(noise, mh->latent, eps));
+        PetscCall(GCVAELatentDraw(noise, mh->latent, eps)); /* every process draws every eps: one stream */
+        if ((q - b0) % size != rank) continue;              /* data parallel: the batch's matrices dealt round */
         PetscCall(GCVAEModelForward(model, s->in, GCVAE_LATENT_TRAIN, eps, r, &kl));
         PetscCall(TrainSampleLoss(s, r, &L, grad));
         /* objective of the batch: mean over its matrices of L / L_jacobi + kl_weight KL, so
@@ -310,10 +315,19 @@ int main(int argc, char **argv)
         sumRel += L / s->jacobi;
         sumKL += kl;
       }
+      /* the batch's gradient: the sum of every process's part (then the same step everywhere) */
+      if (size > 1) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, P->grads, (int)P->count, sizeof(nnreal) == sizeof(float) ? MPI_FLOAT : MPI_DOUBLE, MPI_SUM, PETSC_COMM_WORLD));
       (void)nn_clip_grad_norm(P->grads, P->count, (nnreal)ctx.clip);
       PetscCall(nn_params_adamw_step(P, lr, 0.9, 0.999, 1e-8, (nnreal)ctx.weight_decay));
     }
     PetscCall(PetscRandomDestroy(&noise));
+    if (size > 1) {
+      PetscReal sums[3] = {sumL, sumRel, sumKL};
+      PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sums, 3, MPIU_REAL, MPI_SUM, PETSC_COMM_WORLD));
+      sumL   = sums[0];
+      sumRel = sums[1];
+      sumKL  = sums[2];
+    }
     train_L = sumL / ntrain;
     kl_mean = sumKL / ntrain;
     if (ts.ntest_all) {
@@ -321,12 +335,12 @@ int main(int argc, char **argv)
       test_L = ts.eval[ts.nds].L;
     }
     PetscCall(PetscTime(&te1));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "epoch %4" PetscInt_FMT "  train loss %.5e (x jacobi %.4f)  KL %.4e  test loss %.5e (x jacobi %.4f)  lr %.2e  %.1f s", epoch + 1, (double)train_L, (double)(sumRel / ntrain), (double)kl_mean, (double)test_L, (double)ts.eval[ts.nds].Lrel, (double)lr, te1 - te0));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "epoch %4" PetscInt_FMT "  train loss %.5e (x jacobi %.4f)  KL %.4e  test loss %.5e (x jacobi %.4f)  lr %.2e  %.1f s", epoch + 1, (double)train_L, (double)(sumRel / ntrain), (double)kl_mean, (double)test_L, (double)ts.eval[ts.nds].Lrel, (double)lr, te1 - te0));
     if (cg) {
       PetscCall(TrainSetEvaluate(&ts, model, PETSC_TRUE, ctx.eval_samples, r));
-      PetscCall(PetscPrintf(PETSC_COMM_SELF, "  CG its %.1f (jacobi %.1f)", (double)ts.eval[ts.nds].its, (double)ts.eval[ts.nds].its_jacobi));
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  CG its %.1f (jacobi %.1f)", (double)ts.eval[ts.nds].its, (double)ts.eval[ts.nds].its_jacobi));
     }
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "\n"));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n"));
     PetscCall(ViewPerDataset(&ts, cg));
     /* checkpoint: model, AdamW state, epoch, seed and the dataset list in one atomic file */
     mh->epochs        = epoch + 1;
@@ -334,12 +348,12 @@ int main(int argc, char **argv)
     mh->test_loss     = test_L;
     mh->kl            = kl_mean;
     mh->train_seconds = tprev + (te1 - t0);
-    PetscCall(GCVAECheckpointWrite(ctx.ckpt, model, epoch + 1, ctx.seed, described));
+    if (!rank) PetscCall(GCVAECheckpointWrite(ctx.ckpt, model, epoch + 1, ctx.seed, described)); /* every process holds the same model */
   }
   PetscCall(PetscTime(&t1));
   mh->train_seconds = tprev + (t1 - t0);
-  PetscCall(GCVAEModelSave(model, ctx.out));
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: wrote %s after %" PetscInt_FMT " epochs, %.1f s; parameters fingerprint %08x\n", ctx.out, mh->epochs, mh->train_seconds, ParamsFingerprint(P)));
+  if (!rank) PetscCall(GCVAEModelSave(model, ctx.out));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "train: wrote %s after %" PetscInt_FMT " epochs, %.1f s; parameters fingerprint %08x\n", ctx.out, mh->epochs, mh->train_seconds, ParamsFingerprint(P)));
 
   PetscCall(PetscFree4(r, dr, grad, eps));
   PetscCall(PetscFree(perm));

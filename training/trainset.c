@@ -255,7 +255,7 @@ PetscErrorCode TrainSetPrepare(TrainSet *ts, PetscReal extra)
     }
   }
   PetscCall(PetscMemoryGetCurrentUsage(&m1));
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: the %" PetscInt_FMT " prepared matrices (%" PetscInt_FMT " train, %" PetscInt_FMT " test) hold %.1f MB, kept in memory for the whole run (growth of the resident memory while preparing, first-use allocations included)\n", ts->ntrain_all + ts->ntest_all, ts->ntrain_all, ts->ntest_all, (double)(m1 - m0) / 1048576.0));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "train: the %" PetscInt_FMT " prepared matrices (%" PetscInt_FMT " train, %" PetscInt_FMT " test) hold %.1f MB, kept in memory for the whole run (growth of the resident memory while preparing, first-use allocations included)\n", ts->ntrain_all + ts->ntest_all, ts->ntrain_all, ts->ntest_all, (double)(m1 - m0) / 1048576.0));
   PetscFunctionReturn(0);
 }
 
@@ -276,9 +276,14 @@ PetscErrorCode TrainSampleLoss(TrainSample *s, const nnreal r[], PetscReal *L, P
    single-dataset trainer. */
 PetscErrorCode TrainSetEvaluate(TrainSet *ts, GCVAEModel model, PetscBool cg, PetscInt eval_samples, nnreal r[])
 {
-  TrainEval *all = &ts->eval[ts->nds];
+  TrainEval  *all = &ts->eval[ts->nds];
+  PetscMPIInt size, rank;
 
   PetscFunctionBegin;
+  /* on several processes (data-parallel training) test matrix i is process i mod size's, and the
+     sums are reduced: on one process the arithmetic is the serial loop's */
+  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
   all->ntest = ts->ntest_all;
   all->ncg   = 0;
   for (PetscInt k = 0; k < ts->nds; k++) {
@@ -299,6 +304,7 @@ PetscErrorCode TrainSetEvaluate(TrainSet *ts, GCVAEModel model, PetscBool cg, Pe
       for (PetscInt i = 0; i < e->ntest; i++) {
         TrainSample *s = &ts->test[ts->test0[k] + i];
         PetscReal    l;
+        if (i % size != rank) continue;
         PetscCall(GCVAEModelForward(model, s->in, GCVAE_LATENT_MEAN, NULL, r, NULL));
         PetscCall(TrainSampleLoss(s, r, &l, NULL));
         e->L += l / e->ntest;
@@ -314,6 +320,7 @@ PetscErrorCode TrainSetEvaluate(TrainSet *ts, GCVAEModel model, PetscBool cg, Pe
       TrainSample *s = &ts->test[ts->test0[k] + i];
       Mat          R;
       PetscInt     its;
+      if (i % size != rank) continue;
       PetscCall(GCVAEModelForward(model, s->in, GCVAE_LATENT_MEAN, NULL, r, NULL));
       PetscCall(GCVAEFactorFromValues(s->M, r, s->d, &R));
       PetscCall(GCVAESolveCG(s->A, R, b, &its, NULL));
@@ -325,6 +332,25 @@ PetscErrorCode TrainSetEvaluate(TrainSet *ts, GCVAEModel model, PetscBool cg, Pe
       PetscCall(MatDestroy(&R));
     }
     PetscCall(VecDestroy(&b));
+  }
+  if (size > 1) {
+    PetscReal *v;
+    PetscCall(PetscMalloc1(2 * (ts->nds + 1), &v));
+    for (PetscInt k = 0; k <= ts->nds; k++) {
+      v[2 * k]     = cg ? ts->eval[k].its : ts->eval[k].L;
+      v[2 * k + 1] = cg ? ts->eval[k].its_jacobi : ts->eval[k].Lrel;
+    }
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, v, 2 * (int)(ts->nds + 1), MPIU_REAL, MPI_SUM, PETSC_COMM_WORLD));
+    for (PetscInt k = 0; k <= ts->nds; k++) {
+      if (cg) {
+        ts->eval[k].its        = v[2 * k];
+        ts->eval[k].its_jacobi = v[2 * k + 1];
+      } else {
+        ts->eval[k].L    = v[2 * k];
+        ts->eval[k].Lrel = v[2 * k + 1];
+      }
+    }
+    PetscCall(PetscFree(v));
   }
   PetscFunctionReturn(0);
 }
