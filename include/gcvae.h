@@ -97,6 +97,10 @@ PETSC_EXTERN PetscErrorCode GCVAEScale(Mat A, Mat *At, Vec *dinvsqrt);
 PETSC_EXTERN PetscErrorCode GCVAECheckMatrix(Mat A);
 /* Relative asymmetry max_i ||row_i(A) - row_i(A^T)||_1 / ||row_i(A)||_1 (0 for a symmetric
    A; rounding-level for one assembled symmetric; O(1) for a structurally nonsymmetric one). */
+/* Above this a matrix counts as nonsymmetric (the PC's test and gcvae-datagen -matrices'): far
+   above the rounding of any assembly of a symmetric matrix (1e-16..1e-13), far below the
+   O(1e-2..1) of a structurally nonsymmetric one (Dirichlet rows without eliminated columns). */
+#define GCVAE_SYMMETRY_TOL 1e-8
 PETSC_EXTERN PetscErrorCode GCVAEMatAsymmetry(Mat A, PetscReal *asym);
 /* R = D^{-1/2} in A's layout (MATAIJ): Jacobi as a factor of M^{-1} = R R^T (any size, 0 x 0 too). */
 PETSC_EXTERN PetscErrorCode GCVAEJacobiFactor(Mat A, Mat *R);
@@ -142,6 +146,9 @@ PETSC_EXTERN PetscErrorCode GCVAEInverseImage(PetscInt n, PetscScalar dense[], P
    solves: memory O(nnz(L) + n P), not 8 n^2. A (MATSEQAIJ) must be SPD: the factor's inertia is
    checked, and an error names it otherwise. */
 PETSC_EXTERN PetscErrorCode GCVAEBlockInverseImage(Mat A, PetscInt P, float image[]);
+/* The image of a MATSEQAIJ A the way a dataset asks for it: block (GCVAEBlockInverseImage) or
+   dense (A copied into work, n x n column-major, then GCVAEInverseImage; work unused for block). */
+PETSC_EXTERN PetscErrorCode GCVAEMatInverseImage(Mat A, PetscBool block, PetscScalar work[], PetscInt P, float image[]);
 /* Average-pool an n x n (column-major, |.| taken) array to P x P: bin of row i is floor(i*P/n). */
 PETSC_EXTERN PetscErrorCode GCVAEPoolAbs(PetscInt n, const PetscScalar dense[], PetscInt P, float image[]);
 

@@ -120,8 +120,8 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
     PetscCall(PetscLogEventBegin(PC_GCVAE_Symmetry, pc, A, 0, 0));
     PetscCall(GCVAEMatAsymmetry(A, &gc->asym));
     PetscCall(PetscLogEventEnd(PC_GCVAE_Symmetry, pc, A, 0, 0));
-    if (gc->asym > PC_GCVAE_SYMMETRY_TOL) {
-      PetscCall(PetscSNPrintf(why, sizeof(why), "the matrix is not symmetric (max_i ||row_i(A) - row_i(A^T)||_1 / ||row_i(A)||_1 = %g > %g)", (double)gc->asym, (double)PC_GCVAE_SYMMETRY_TOL));
+    if (gc->asym > GCVAE_SYMMETRY_TOL) {
+      PetscCall(PetscSNPrintf(why, sizeof(why), "the matrix is not symmetric (max_i ||row_i(A) - row_i(A^T)||_1 / ||row_i(A)||_1 = %g > %g)", (double)gc->asym, (double)GCVAE_SYMMETRY_TOL));
       PetscCheck(gc->fallback != PC_GCVAE_FALLBACK_ERROR, comm, PETSC_ERR_ARG_WRONG, "PCGCVAE: %s; PCGCVAE is for SPD matrices (use -pc_gcvae_fallback jacobi or none)", why);
       if (gc->fallback == PC_GCVAE_FALLBACK_JACOBI) PetscCall(FallBack(pc, why));
       else {

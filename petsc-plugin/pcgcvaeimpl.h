@@ -38,10 +38,6 @@ typedef struct {
   PetscInt        record_seen, record_written;   /* setups seen, matrices recorded by this PC */
 } PC_GCVAE;
 
-/* Relative asymmetry above which A counts as nonsymmetric (GCVAEMatAsymmetry): far above the
-   rounding of any assembly of a symmetric matrix (1e-16..1e-13), far below the O(1e-2..1)
-   of a structurally nonsymmetric one (Dirichlet rows without eliminated columns). */
-#define PC_GCVAE_SYMMETRY_TOL 1e-8
 
 PETSC_INTERN PetscLogEvent PC_GCVAE_Probe; /* the probe estimates (pcgcvaegenerate.c) */
 /* pcgcvaegenerate.c: R for A (A's layout) from the network; sets gc->probe and gc->probe_jacobi */

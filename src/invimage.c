@@ -53,6 +53,31 @@ PetscErrorCode GCVAEInverseImage(PetscInt n, PetscScalar dense[], PetscInt P, fl
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode GCVAEMatInverseImage(Mat A, PetscBool block, PetscScalar work[], PetscInt P, float image[])
+{
+  const PetscInt    *ia, *ja;
+  const PetscScalar *va;
+  PetscInt           n;
+  PetscBool          done;
+
+  PetscFunctionBegin;
+  if (block) {
+    PetscCall(GCVAEBlockInverseImage(A, P, image));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(MatGetRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
+  PetscCheck(done, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Cannot read the CSR pattern");
+  PetscCall(MatSeqAIJGetArrayRead(A, &va));
+  PetscCall(PetscArrayzero(work, (size_t)n * n));
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) work[i + (size_t)ja[k] * n] = va[k];
+  PetscCall(MatSeqAIJRestoreArrayRead(A, &va));
+  PetscCall(MatRestoreRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
+  PetscCall(MatGetSize(A, &n, NULL)); /* Restore may zero n */
+  PetscCall(GCVAEInverseImage(n, work, P, image));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode GCVAEBlockInverseImage(Mat A, PetscInt P, float image[])
 {
   Mat                F, B, X;

@@ -12,23 +12,11 @@ static char help[] = "GCVAEBlockInverseImage (sparse Cholesky + P solves) agains
    dense, number of blocks clearly below (all relative to the dense image's largest pixel) */
 static PetscErrorCode Compare(Mat A, PetscInt P, PetscScalar dense[], float dimg[], float bimg[], PetscReal *rel, PetscReal *excess, PetscInt *below)
 {
-  PetscReal          dmax = 0;
-  const PetscInt    *ia, *ja;
-  const PetscScalar *va;
-  PetscInt           n, nr;
-  PetscBool          done;
+  PetscReal dmax = 0;
 
   PetscFunctionBeginUser;
-  PetscCall(MatGetSize(A, &n, NULL));
-  PetscCall(MatGetRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &nr, &ia, &ja, &done));
-  PetscCall(MatSeqAIJGetArrayRead(A, &va));
-  PetscCall(PetscArrayzero(dense, (size_t)n * n));
-  for (PetscInt i = 0; i < n; i++)
-    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) dense[i + (size_t)ja[k] * n] = va[k];
-  PetscCall(MatSeqAIJRestoreArrayRead(A, &va));
-  PetscCall(MatRestoreRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &nr, &ia, &ja, &done));
-  PetscCall(GCVAEInverseImage(n, dense, P, dimg));
-  PetscCall(GCVAEBlockInverseImage(A, P, bimg));
+  PetscCall(GCVAEMatInverseImage(A, PETSC_FALSE, dense, P, dimg));
+  PetscCall(GCVAEMatInverseImage(A, PETSC_TRUE, NULL, P, bimg));
   for (PetscInt k = 0; k < P * P; k++) dmax = PetscMax(dmax, dimg[k]);
   PetscCheck(dmax > 0 && PetscIsNormalReal(dmax), PETSC_COMM_SELF, PETSC_ERR_PLIB, "dense image has no positive finite pixel");
   for (PetscInt k = 0; k < P * P; k++) {

@@ -201,14 +201,8 @@ static PetscErrorCode Run(AppCtx *ctx, GCVAEDatasetWriter *writer)
       if (same) PetscCall(PetscArraycmp(colind, ja, nnz, &same));
       PetscCheck(same, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Sample %" PetscInt_FMT " has a different sparsity pattern", s);
     }
+    PetscCall(GCVAEMatInverseImage(B, ctx->block, dense, P, image)); /* also the SPD check: Cholesky or inertia */
     PetscCall(MatSeqAIJGetArrayRead(B, &va));
-    if (ctx->block) PetscCall(GCVAEBlockInverseImage(B, P, image)); /* the SPD check: the inertia */
-    else {
-      PetscCall(PetscArrayzero(dense, (size_t)n * n));
-      for (PetscInt i = 0; i < n; i++)
-        for (PetscInt k = ia[i]; k < ia[i + 1]; k++) dense[i + (size_t)ja[k] * n] = va[k];
-      PetscCall(GCVAEInverseImage(n, dense, P, image)); /* also the SPD check: Cholesky must succeed */
-    }
     PetscCall(GCVAEDatasetWriterAddSample(*writer, s, va, c, image));
     PetscCall(GCVAETestKillPoint("datagen_sample", s + 1));
     PetscCall(MatSeqAIJRestoreArrayRead(B, &va));

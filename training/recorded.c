@@ -76,14 +76,7 @@ static PetscErrorCode ExpandList(const char list[], PetscInt *nfiles, char ***fi
     }
     PetscCheck(r == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "-matrices: cannot expand %s (glob error %d)", pattern, r);
     for (size_t k = 0; k < g.gl_pathc; k++) {
-      if (n == cap) {
-        char **bigger;
-        PetscCall(PetscMalloc1(2 * cap, &bigger));
-        PetscCall(PetscArraycpy(bigger, f, n));
-        PetscCall(PetscFree(f));
-        f = bigger;
-        cap *= 2;
-      }
+      if (n == cap) PetscCall(PetscRealloc(sizeof(*f) * (cap *= 2), &f));
       PetscCall(PetscStrallocpy(g.gl_pathv[k], &f[n++]));
     }
     globfree(&g);
@@ -117,7 +110,7 @@ static PetscErrorCode LoadChecked(const char path[], PetscInt max_n, PetscBool b
   PetscCheck(block || n <= max_n, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: n = %" PetscInt_FMT ": the dataset's |A^-1| image needs a dense inverse (%.2g GB here), so gcvae-datagen takes n <= %" PetscInt_FMT " (-max_n), or use -image block (no dense inverse)", path, n, 8.0 * n * n / 1e9, max_n);
   NAMED(path, GCVAECheckMatrix(*A)); /* finite, positive diagonal */
   PetscCall(GCVAEMatAsymmetry(*A, &asym));
-  PetscCheck(asym <= 1e-8, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: the matrix is not symmetric (max_i ||row_i(A) - row_i(A^T)||_1 / ||row_i(A)||_1 = %g > 1e-8); PCGCVAE learns SPD matrices", path, (double)asym);
+  PetscCheck(asym <= GCVAE_SYMMETRY_TOL, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: the matrix is not symmetric (max_i ||row_i(A) - row_i(A^T)||_1 / ||row_i(A)||_1 = %g > %g); PCGCVAE learns SPD matrices", path, (double)asym, (double)GCVAE_SYMMETRY_TOL);
   PetscFunctionReturn(0);
 }
 
@@ -180,18 +173,10 @@ static PetscErrorCode WriteGroup(const GCVAERecordedOptions *o, const char out[]
   for (PetscInt s = 0; s < nm; s++) {
     const PetscScalar *va;
     PetscCall(MatPermute(A[s], rperm, cperm, &B));
-    PetscCall(MatGetRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &nr, &ia, &ja, &done));
+    NAMED(files[s], GCVAEMatInverseImage(B, o->block, dense, P, image)); /* the SPD check: Cholesky or inertia */
     PetscCall(MatSeqAIJGetArrayRead(B, &va));
-    if (o->block) NAMED(files[s], GCVAEBlockInverseImage(B, P, image)); /* the SPD check: inertia */
-    else {
-      PetscCall(PetscArrayzero(dense, (size_t)n * n));
-      for (PetscInt i = 0; i < n; i++)
-        for (PetscInt k = ia[i]; k < ia[i + 1]; k++) dense[i + (size_t)ja[k] * n] = va[k];
-      NAMED(files[s], GCVAEInverseImage(n, dense, P, image)); /* the SPD check: Cholesky */
-    }
     PetscCall(GCVAEDatasetWriterAddSample(*w, s, va, NULL, image));
     PetscCall(MatSeqAIJRestoreArrayRead(B, &va));
-    PetscCall(MatRestoreRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &nr, &ia, &ja, &done));
     PetscCall(MatDestroy(&B));
   }
   PetscCall(PetscFree(image));
