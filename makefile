@@ -54,7 +54,7 @@ TOOLS    := $(patsubst training/%.c,$(BINDIR)/gcvae-%,$(wildcard training/datage
 # Tutorials (PETSc style): tutorials/exN.c -> tutorials/exN
 TUTORIALS := $(patsubst %.c,%,$(wildcard tutorials/ex*.c))
 # The benchmark program of 'make bench' (tutorials/bench.sh drives it)
-BENCH_BIN := tutorials/bench
+BENCH_BIN := tutorials/bench tutorials/halo
 # Every tests/*.c is one test program in tests/bin/.
 TEST_SRC := $(wildcard tests/*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=tests/bin/%)
@@ -114,7 +114,7 @@ $(BINDIR)/gcvae-%: $(OBJDIR)/training/%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/li
 tutorials/ex%: $(OBJDIR)/tutorials/ex%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so
 	$(GCVAE_LINK) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lgcvae $(LDRPATH) $(LIBS_GCVAE)
 
-$(BENCH_BIN): $(OBJDIR)/tutorials/bench.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so
+tutorials/bench tutorials/halo: tutorials/%: $(OBJDIR)/tutorials/%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so
 	$(GCVAE_LINK) -o $@ $< $(LIBDIR)/libgcvaetrain.a -L$(LIBDIR) -lpcgcvae -lgcvae $(LDRPATH) $(LIBS_GCVAE)
 
 tests/bin/%: $(OBJDIR)/tests/%.o $(LIBDIR)/libgcvaetrain.a $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so

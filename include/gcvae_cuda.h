@@ -47,8 +47,8 @@ PETSC_EXTERN PetscErrorCode GCVAECudaRowSum(float *out, const float *inp, const 
    every per-node and per-edge layer runs on the device; r (mask_nnz, host) as the CPU's.
    cnn-decoder models and TRAIN mode are errors ("not implemented on CUDA"). */
 PETSC_EXTERN PetscErrorCode GCVAECudaModelForward(GCVAEModel, GCVAEInput, GCVAELatentMode, const nnreal eps[], nnreal r[]);
-/* GCVAEGenerate (without reordering: graph decoders only) with the network on the device; R
-   is the host MATSEQAIJ (the probe, PCGCVAEGetFactor) made by GCVAEFactorFromValues. */
+/* GCVAEGenerate (without reordering: graph decoders only) with the network on the device
+   (GCVAEGeneratorApply with GCVAECudaModelForward); R is the host AIJ in A's layout. */
 PETSC_EXTERN PetscErrorCode GCVAECudaGenerate(GCVAEModel, Mat A, PetscReal extra, GCVAELatentMode, const nnreal eps[], Mat *R);
 
 /* ---- conv_cudnn.c: the CNN layers through cuDNN, for training (gcvae-train -device cuda) ----

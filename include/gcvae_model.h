@@ -134,11 +134,32 @@ PETSC_EXTERN PetscErrorCode GCVAELatentDraw(PetscRandom rnd, PetscInt k, nnreal 
 /* R = D^{-1/2} R~ with R~ = mask M (pattern) carrying the values r (mask CSR order);
    errors on a non-finite value. */
 PETSC_EXTERN PetscErrorCode GCVAEFactorFromValues(Mat M, const nnreal r[], Vec dinvsqrt, Mat *R);
-/* The whole pipeline for an SPD Mat (MATSEQAIJ): scale (with its input checks), mask
-   (extra < 0: the model's), network in MEAN or SAMPLE mode (eps: latent values), R.
-   With reorder the network sees A in RCM order and R is permuted back: a cnn-decoder model
-   needs it (the order of its training matrices; dataset matrices are already in it: give
-   reorder false for them), a graph-decoder model gives the same R to rounding, faster. */
+/* r (mask_nnz values, the mask's CSR order) of a prepared input: GCVAEModelInfer, or the
+   device's GCVAECudaModelForward (include/gcvae_cuda.h) */
+typedef PetscErrorCode (*GCVAEForwardFn)(GCVAEModel, GCVAEInput, GCVAELatentMode, const nnreal eps[], nnreal r[]);
+/* The pipeline for an SPD Mat (AIJ, one process or many), prepared once and run for any number
+   of latents: scale (with its input checks, on the whole matrix), mask (extra < 0: the model's),
+   input features; Apply runs the network (forward) in MEAN or SAMPLE mode (eps: latent values)
+   and assembles R in A's layout without the entries below droptol times their row's largest.
+   On several processes each runs the pipeline on its rows and a halo of GCVAEHaloDepth hops
+   (graph decoders only: a cnn decoder is serial) and R's rows are those one process makes, to
+   rounding: whole-matrix quantities (feature means, the mask's top-k) are reduced on A's comm.
+   reorder: the piece in RCM order. A cnn-decoder model needs it (the order of its training
+   matrices; dataset matrices are already in it: give reorder false for them); a graph-decoder
+   model gives the same R to rounding, faster: its gathers of neighbour states touch rows i and
+   j of every edge, nearly all cache misses in a mesh generator's numbering, nearly none in RCM's
+   band, which repays the permutation several times over from n ~ 1e4 on. */
+typedef struct _n_GCVAEGenerator *GCVAEGenerator;
+/* depth < 0: the halo GCVAEHaloDepth (R as one process makes it); a smaller depth gives an
+   approximate R from smaller pieces (rows near a piece's border see a truncated graph) */
+PETSC_EXTERN PetscErrorCode GCVAEGeneratorCreate(GCVAEModel, Mat A, PetscReal extra, PetscBool reorder, PetscInt depth, GCVAEGenerator *);
+PETSC_EXTERN PetscErrorCode GCVAEGeneratorApply(GCVAEGenerator, GCVAELatentMode, const nnreal eps[], GCVAEForwardFn forward, PetscReal droptol, Mat *R);
+/* halo hops, rows and nonzeros of this process's piece (rows it owns + halo) */
+PETSC_EXTERN PetscErrorCode GCVAEGeneratorGetSizes(GCVAEGenerator, PetscInt *depth, PetscInt *nlocal, PetscInt *nnzlocal);
+PETSC_EXTERN PetscErrorCode GCVAEGeneratorDestroy(GCVAEGenerator *);
+/* Hops of A's graph that a row of R depends on for this architecture and mask extra fraction */
+PETSC_EXTERN PetscInt GCVAEHaloDepth(const GCVAEModelHeader *, PetscReal extra);
+/* Create, Apply with GCVAEModelInfer and droptol 0, Destroy */
 PETSC_EXTERN PetscErrorCode GCVAEGenerate(GCVAEModel, Mat A, PetscReal extra, GCVAELatentMode, const nnreal eps[], PetscBool reorder, Mat *R);
 
 #endif

@@ -103,6 +103,13 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
     PetscCall(GCVAECudaCheckDevice(comm)); /* "no CUDA device" or "built without CUDA=1" */
   }
   if (N && gc->model) PetscCall(GCVAEModelCheckSize(gc->model, N));
+  if (gc->model) {
+    GCVAEModelHeader *hdr;
+    PetscMPIInt       size;
+    PetscCall(GCVAEModelGetHeader(gc->model, &hdr));
+    PetscCallMPI(MPI_Comm_size(comm, &size));
+    PetscCheck(hdr->decoder == GCVAE_DECODER_GRAPH || size == 1, comm, PETSC_ERR_SUP, "PCGCVAE: %s has a cnn decoder, which generates the image of the whole n x n matrix at once: it runs on one process (here %d); graph-decoder models (the shipped ones) run on any number", gc->modelfile, (int)size);
+  }
   PetscCall(PCReset_GCVAE(pc));
   PetscCall(PetscLogEventBegin(PC_GCVAE_Generate, pc, A, 0, 0));
   PetscCall(PetscTime(&t0));
@@ -110,6 +117,8 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
   gc->reason[0]    = 0;
   gc->probe        = -1;
   gc->probe_jacobi = -1;
+  gc->halo_depth   = 0;
+  gc->piece_max    = 0;
   gc->asym         = 0;
   if (!N) PetscCall(GCVAEJacobiFactor(A, &gc->R)); /* 0 x 0: an empty R, as other PCs just return */
   else if (!gc->model) {
@@ -172,6 +181,7 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
   }
   PetscCall(PetscTime(&t1));
   gc->gen_time = t1 - t0;
+  PetscCall(MatViewFromOptions(gc->R, (PetscObject)pc, "-pc_gcvae_factor_view")); /* the R applied, e.g. binary:R.bin */
   PetscCall(PetscLogEventEnd(PC_GCVAE_Generate, pc, A, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -376,7 +386,7 @@ static PetscErrorCode PCSetFromOptions_GCVAE(PC pc, PetscOptionItems *PetscOptio
   PC_GCVAE *gc = (PC_GCVAE *)pc->data;
   char      file[PETSC_MAX_PATH_LEN], latent[32], fallback[32], device[32], precision[32];
   PetscBool fmodel, flatent, ffallback, fdevice, fprecision, found, reorder = gc->reorder;
-  PetscInt  samples = gc->samples, seed = gc->seed;
+  PetscInt  samples = gc->samples, seed = gc->seed, halo = gc->halo;
   PetscReal extra = gc->extra, droptol = gc->droptol;
   PetscEnum e;
 
@@ -397,6 +407,7 @@ static PetscErrorCode PCSetFromOptions_GCVAE(PC pc, PetscOptionItems *PetscOptio
   PetscCall(PetscOptionsReal("-pc_gcvae_droptol", "Drop entries of R below this times the largest of their row (0: keep all)", "", gc->droptol, &droptol, NULL));
   PetscCall(PetscOptionsString("-pc_gcvae_precision", "Precision of R's values in the host apply: single or double (vectors and sums are double)", "PCGCVAESetPrecision", precision, precision, sizeof(precision), &fprecision));
   PetscCall(PetscOptionsBool("-pc_gcvae_reorder", "RCM-order the matrix for the network (cnn models: the order of their training matrices, off for matrices already in it; graph models: the same R to rounding, faster)", "", reorder, &reorder, NULL));
+  PetscCall(PetscOptionsInt("-pc_gcvae_halo_depth", "Parallel: hops of the halo each process generates its rows of R with (< 0: enough for R as on one process; fewer: an approximate R from smaller pieces)", "", halo, &halo, NULL));
   PetscCall(PCGCVAERecordSetFromOptions_Private(pc, PetscOptionsObject)); /* -pc_gcvae_record, pcgcvaerecord.c */
   PetscOptionsHeadEnd();
   /* Invalid values are kept for PCSetUp to report (see CheckSamples()), which the reset of
@@ -435,8 +446,9 @@ static PetscErrorCode PCSetFromOptions_GCVAE(PC pc, PetscOptionItems *PetscOptio
   PetscCall(PCGCVAESetSeed_GCVAE(pc, seed));
   PetscCall(PCGCVAESetExtra_GCVAE(pc, extra));
   PetscCall(PCGCVAESetDroptol_GCVAE(pc, droptol));
-  if (reorder != gc->reorder) {
+  if (reorder != gc->reorder || (halo < 0) != (gc->halo < 0) || (halo >= 0 && halo != gc->halo)) {
     gc->reorder     = reorder;
+    gc->halo        = halo < 0 ? -1 : halo;
     pc->setupcalled = 0;
   }
   PetscFunctionReturn(0);
@@ -464,6 +476,11 @@ static PetscErrorCode PCView_GCVAE(PC pc, PetscViewer viewer)
     PetscCall(MatGetSize(gc->R, &n, NULL));
     PetscCall(PetscViewerASCIIPrintf(viewer, "  entries of R below %g x their row's largest dropped\n", (double)gc->droptol));
     PetscCall(PetscViewerASCIIPrintf(viewer, "  n = %" PetscInt_FMT ", nnz(R)/nnz(A) = %.3f, generation %.3g s, asymmetry of A %.3g\n", n, (double)gc->nnz_ratio, gc->gen_time, (double)gc->asym));
+    if (gc->halo_depth && !gc->fell_back) {
+      PetscMPIInt size;
+      PetscCallMPI(MPI_Comm_size(PetscObjectComm((PetscObject)pc), &size));
+      PetscCall(PetscViewerASCIIPrintf(viewer, "  generated on %d processes, each from its rows and a halo of %" PetscInt_FMT " hops: largest piece %" PetscInt_FMT " rows of %" PetscInt_FMT "\n", (int)size, gc->halo_depth, gc->piece_max, n));
+    }
     if (gc->probe >= 0) PetscCall(PetscViewerASCIIPrintf(viewer, "  probe ||I - R^T A R||_F^2/n: generated %.4g, Jacobi %.4g\n", (double)gc->probe, (double)gc->probe_jacobi));
     PetscCall(PetscViewerASCIIPrintf(viewer, "  using %s%s%s\n", gc->fell_back ? "Jacobi (fallback)" : "the generated R", gc->reason[0] ? ": " : "", gc->reason));
     PetscCall(PetscViewerASCIIPrintf(viewer, "  apply: R and R^T with %s\n", gc->single ? "single-precision values (double vectors and sums)" : "double values"));
@@ -513,15 +530,20 @@ static PetscErrorCode PCGCVAEGetProbe_GCVAE(PC pc, PetscReal *probe, PetscReal *
 .  -pc_gcvae_reorder <bool> - run the network on A in RCM order (default true): cnn models need it (their
                               training matrices were in it; false for matrices already in that order);
                               graph models give the same R to rounding, faster (local gathers)
--  -pc_gcvae_device <cpu,cuda> - generate R and apply it on the host or on a CUDA device (make CUDA=1;
+.  -pc_gcvae_device <cpu,cuda> - generate R and apply it on the host or on a CUDA device (make CUDA=1;
                                  one process, graph-decoder models)
+.  -pc_gcvae_factor_view <viewer> - view the R applied after each setup (e.g. binary:R.bin)
+-  -pc_gcvae_halo_depth <d> - parallel runs: each process generates its rows of R from its rows of A
+                              and a halo of d hops (default: the depth the model's layers see, which
+                              makes R the one process's to rounding; smaller: approximate, cheaper)
 
    Level: intermediate
 
    Notes:
    Load it into any PETSc program with -dll_append /path/to/lib/libpcgcvae.so -pc_type gcvae.
    The matrix must be SPD, AIJ, with a positive diagonal. A `cnn` model only serves matrices of
-   the size it was trained for; `graph` models serve any size.
+   the size it was trained for; `graph` models serve any size, on any number of processes (a `cnn`
+   model runs on one).
 
 .seealso: `PCJACOBI`, `PCFSAI`, `PCGCVAESetModel()`, `PCGCVAEGetFactor()`
 M*/
@@ -540,6 +562,7 @@ PETSC_EXTERN PetscErrorCode PCCreate_GCVAE(PC pc)
   gc->droptol  = 0.02;
   gc->fallback = PC_GCVAE_FALLBACK_JACOBI;
   gc->reorder  = PETSC_TRUE;
+  gc->halo     = -1;
   gc->device   = PC_GCVAE_DEVICE_CPU;
   gc->precision = PC_GCVAE_PRECISION_SINGLE;
   pc->data     = (void *)gc;

@@ -3,10 +3,10 @@
    -pc_gcvae_samples latents by a probe estimate of ||I - R^T A R||_F^2 / n), and the same probe
    for Jacobi, which the fallback policy in pcgcvae.c compares it with.
 
-   Parallel runs: the network runs on a sequential copy of the matrix on every process (the same
-   computation everywhere; tests/pcgcvae_mpi.sh asserts R equal to a single process's to a
-   relative 1e-6 and the same CG iterations), and each process keeps its rows of R. Not scalable
-   in memory: every process holds the whole matrix.
+   Parallel runs: each process generates its rows of R from its rows of A and a halo around them
+   (GCVAEGeneratorCreate, src/local.c), so no process holds more than its piece; R and the
+   probes are those of one process to rounding (tests/pcgcvae_mpi.sh: R to a relative 1e-6, the
+   same CG iterations, on 1, 2 and 3 processes).
 */
 #include "pcgcvaeimpl.h"
 
@@ -19,13 +19,23 @@ static PetscInt ProbeCount(PetscInt n)
   return PetscMax(2, PetscMin(8, 80000 / PetscMax(n, 1)));
 }
 
+/* +-1 for entry g (global index) of probe vector k: a hash of (k, g), so the vectors, and the
+   estimate, are the same on any number of processes (PetscRandom streams are per process) */
+static PetscScalar Rademacher(PetscInt k, PetscInt g)
+{
+  uint64_t x = ((uint64_t)(k + 1) << 40) ^ (uint64_t)g ^ 0x9E3779B97F4A7C15ull; /* splitmix64 */
+  x          = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x          = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  x ^= x >> 31;
+  return (x >> 63) ? 1.0 : -1.0;
+}
+
 /* ||(I - R^T A R) v||^2 / n averaged over Rademacher vectors v (R NULL: Jacobi, R = D^{-1/2}) */
 static PetscErrorCode Probe(Mat A, Mat R, Vec dinvsqrt, PetscReal *est)
 {
-  Vec         v, t, u, w;
-  PetscRandom rnd;
-  PetscInt    n, nprobe;
-  PetscReal   sum = 0, nrm;
+  Vec       v, t, u, w;
+  PetscInt  n, nprobe, rstart, rend;
+  PetscReal sum = 0, nrm;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PC_GCVAE_Probe, A, 0, 0, 0));
@@ -33,16 +43,13 @@ static PetscErrorCode Probe(Mat A, Mat R, Vec dinvsqrt, PetscReal *est)
   PetscCall(VecDuplicate(v, &u));
   PetscCall(VecDuplicate(v, &w));
   PetscCall(VecGetSize(v, &n));
+  PetscCall(VecGetOwnershipRange(v, &rstart, &rend));
   nprobe = ProbeCount(n);
-  PetscCall(GCVAERandomCreate(PetscObjectComm((PetscObject)A), 20231125, &rnd));
   for (PetscInt k = 0; k < nprobe; k++) {
     PetscScalar *va;
-    PetscInt     nl;
-    PetscCall(VecSetRandom(v, rnd));
-    PetscCall(VecGetLocalSize(v, &nl));
-    PetscCall(VecGetArray(v, &va));
-    for (PetscInt i = 0; i < nl; i++) va[i] = PetscRealPart(va[i]) < 0.5 ? -1.0 : 1.0;
-    PetscCall(VecRestoreArray(v, &va));
+    PetscCall(VecGetArrayWrite(v, &va));
+    for (PetscInt i = rstart; i < rend; i++) va[i - rstart] = Rademacher(k, i);
+    PetscCall(VecRestoreArrayWrite(v, &va));
     if (R) PetscCall(MatMult(R, v, u));
     else PetscCall(VecPointwiseMult(u, dinvsqrt, v));
     PetscCall(MatMult(A, u, t));
@@ -53,7 +60,6 @@ static PetscErrorCode Probe(Mat A, Mat R, Vec dinvsqrt, PetscReal *est)
     sum += nrm * nrm;
   }
   *est = sum / nprobe / n;
-  PetscCall(PetscRandomDestroy(&rnd));
   PetscCall(VecDestroy(&v));
   PetscCall(VecDestroy(&t));
   PetscCall(VecDestroy(&u));
@@ -74,136 +80,50 @@ static PetscErrorCode DrawLatent(PetscInt seed, PetscInt draw, PetscInt k, nnrea
   PetscFunctionReturn(0);
 }
 
-/* R without its entries below tol times the largest |entry| of their row (the diagonal always
-   stays): every nonzero of R is read twice per CG iteration, and the smallest buy the least.
-   Relative to the row, so the same entries drop from R = D^{-1/2} R~ as from R~. In place
-   (*R replaced) when anything drops. */
-static PetscErrorCode DropSmall(Mat *R, PetscReal tol)
-{
-  const PetscInt    *ri, *rj;
-  const PetscScalar *rv;
-  PetscInt           n, *ni, *nj, keep = 0;
-  PetscScalar       *nv;
-  PetscBool          done;
-  Mat                D;
-
-  PetscFunctionBegin;
-  if (tol <= 0) PetscFunctionReturn(0);
-  PetscCall(MatGetRowIJ(*R, 0, PETSC_FALSE, PETSC_FALSE, &n, &ri, &rj, &done));
-  PetscCall(MatSeqAIJGetArrayRead(*R, &rv));
-  PetscCall(PetscMalloc3(n + 1, &ni, ri[n], &nj, ri[n], &nv));
-  ni[0] = 0;
-  for (PetscInt i = 0; i < n; i++) {
-    PetscReal rmax = 0;
-    for (PetscInt k = ri[i]; k < ri[i + 1]; k++) rmax = PetscMax(rmax, PetscAbsScalar(rv[k]));
-    for (PetscInt k = ri[i]; k < ri[i + 1]; k++)
-      if (rj[k] == i || PetscAbsScalar(rv[k]) >= tol * rmax) {
-        nj[keep]   = rj[k];
-        nv[keep++] = rv[k];
-      }
-    ni[i + 1] = keep;
-  }
-  PetscCall(MatSeqAIJRestoreArrayRead(*R, &rv));
-  if (keep < ri[n]) {
-    PetscCall(MatCreate(PETSC_COMM_SELF, &D));
-    PetscCall(MatSetSizes(D, n, n, n, n));
-    PetscCall(MatSetType(D, MATSEQAIJ));
-    PetscCall(MatSeqAIJSetPreallocationCSR(D, ni, nj, nv));
-  } else D = NULL;
-  PetscCall(MatRestoreRowIJ(*R, 0, PETSC_FALSE, PETSC_FALSE, &n, &ri, &rj, &done));
-  PetscCall(PetscFree3(ni, nj, nv));
-  if (D) {
-    PetscCall(MatDestroy(R));
-    *R = D;
-  }
-  PetscFunctionReturn(0);
-}
-
-/* Rows of the sequential Rseq that this process owns in A's layout, as a Mat like A */
-static PetscErrorCode Distribute(Mat A, Mat Rseq, Mat *R)
-{
-  PetscInt           rstart, rend, m, n, *dnz, *onz, cstart, cend;
-  const PetscInt    *ri, *rj;
-  const PetscScalar *rv;
-  PetscBool          done;
-
-  PetscFunctionBegin;
-  PetscCall(MatGetOwnershipRange(A, &rstart, &rend));
-  PetscCall(MatGetOwnershipRangeColumn(A, &cstart, &cend));
-  PetscCall(MatGetLocalSize(A, &m, &n));
-  PetscCall(MatGetRowIJ(Rseq, 0, PETSC_FALSE, PETSC_FALSE, &n, &ri, &rj, &done));
-  PetscCall(MatSeqAIJGetArrayRead(Rseq, &rv));
-  PetscCall(PetscCalloc2(m, &dnz, m, &onz));
-  for (PetscInt i = rstart; i < rend; i++)
-    for (PetscInt k = ri[i]; k < ri[i + 1]; k++) {
-      if (rj[k] >= cstart && rj[k] < cend) dnz[i - rstart]++;
-      else onz[i - rstart]++;
-    }
-  PetscCall(MatCreate(PetscObjectComm((PetscObject)A), R));
-  PetscCall(MatSetSizes(*R, m, m, PETSC_DETERMINE, PETSC_DETERMINE));
-  PetscCall(MatSetType(*R, MATAIJ));
-  PetscCall(MatXAIJSetPreallocation(*R, 1, dnz, onz, NULL, NULL));
-  for (PetscInt i = rstart; i < rend; i++) PetscCall(MatSetValues(*R, 1, &i, ri[i + 1] - ri[i], rj + ri[i], rv + ri[i], INSERT_VALUES));
-  PetscCall(MatAssemblyBegin(*R, MAT_FINAL_ASSEMBLY));
-  PetscCall(MatAssemblyEnd(*R, MAT_FINAL_ASSEMBLY));
-  PetscCall(PetscFree2(dnz, onz));
-  PetscCall(MatSeqAIJRestoreArrayRead(Rseq, &rv));
-  PetscCall(MatRestoreRowIJ(Rseq, 0, PETSC_FALSE, PETSC_FALSE, &n, &ri, &rj, &done));
-  PetscFunctionReturn(0);
-}
-
 /* The network's R for A, the best of gc->samples latents by the probe, and the probes of
    it and of Jacobi */
 PetscErrorCode PCGCVAEGenerate_Private(PC pc, Mat A, Mat *R)
 {
   PC_GCVAE         *gc = (PC_GCVAE *)pc->data;
-  MPI_Comm          comm = PetscObjectComm((PetscObject)pc);
-  Mat               Aseq, Rseq = NULL;
-  PetscMPIInt       size;
   GCVAEModelHeader *hdr;
+  GCVAEGenerator    gen;
   nnreal           *eps;
-  GCVAELatentMode   mode = gc->latent == PC_GCVAE_LATENT_SAMPLE ? GCVAE_LATENT_SAMPLE : GCVAE_LATENT_MEAN;
+  GCVAELatentMode   mode    = gc->latent == PC_GCVAE_LATENT_SAMPLE ? GCVAE_LATENT_SAMPLE : GCVAE_LATENT_MEAN;
+  GCVAEForwardFn    forward = gc->device == PC_GCVAE_DEVICE_CUDA ? GCVAECudaModelForward : GCVAEModelInfer;
 
   PetscFunctionBegin;
   PetscCall(GCVAEModelGetHeader(gc->model, &hdr));
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  if (size > 1) PetscCall(MatCreateRedundantMatrix(A, size, MPI_COMM_NULL, MAT_INITIAL_MATRIX, &Aseq)); /* a MATSEQAIJ copy on each process */
-  else {
-    PetscCall(PetscObjectReference((PetscObject)A));
-    Aseq = A;
+  PetscCall(GCVAEGeneratorCreate(gc->model, A, gc->extra, gc->reorder, gc->halo, &gen)); /* scale, mask, features: once for all samples */
+  {
+    PetscInt nl;
+    PetscCall(GCVAEGeneratorGetSizes(gen, &gc->halo_depth, &nl, NULL));
+    PetscCall(MPIU_Allreduce(&nl, &gc->piece_max, 1, MPIU_INT, MPI_MAX, PetscObjectComm((PetscObject)pc)));
   }
   PetscCall(PetscMalloc1(hdr->latent, &eps));
   gc->probe = PETSC_MAX_REAL;
+  *R        = NULL;
   for (PetscInt s = 0; s < gc->samples; s++) {
     Mat       Rs;
     PetscReal p;
     if (mode == GCVAE_LATENT_SAMPLE) PetscCall(DrawLatent(gc->seed, s, hdr->latent, eps));
-    if (gc->device == PC_GCVAE_DEVICE_CUDA) PetscCall(GCVAECudaGenerate(gc->model, Aseq, gc->extra, mode, eps, &Rs));
-    else PetscCall(GCVAEGenerate(gc->model, Aseq, gc->extra, mode, eps, gc->reorder, &Rs));
-    PetscCall(DropSmall(&Rs, gc->droptol));
-    PetscCall(Probe(Aseq, Rs, NULL, &p));
+    PetscCall(GCVAEGeneratorApply(gen, mode, eps, forward, gc->droptol, &Rs));
+    PetscCall(Probe(A, Rs, NULL, &p));
     if (p < gc->probe) {
       gc->probe = p;
-      PetscCall(MatDestroy(&Rseq));
-      Rseq = Rs;
+      PetscCall(MatDestroy(R));
+      *R = Rs;
     } else PetscCall(MatDestroy(&Rs));
   }
   PetscCall(PetscFree(eps));
-  { /* the Jacobi probe on the same sequential matrix and random vectors: the verdict does
-       not depend on the number of processes */
+  PetscCall(GCVAEGeneratorDestroy(&gen));
+  { /* the Jacobi probe on the same random vectors */
     Vec d;
-    PetscCall(MatCreateVecs(Aseq, &d, NULL));
-    PetscCall(MatGetDiagonal(Aseq, d));
+    PetscCall(MatCreateVecs(A, &d, NULL));
+    PetscCall(MatGetDiagonal(A, d));
     PetscCall(VecSqrtAbs(d));
     PetscCall(VecReciprocal(d));
-    PetscCall(Probe(Aseq, NULL, d, &gc->probe_jacobi));
+    PetscCall(Probe(A, NULL, d, &gc->probe_jacobi));
     PetscCall(VecDestroy(&d));
   }
-  if (size > 1) {
-    PetscCall(Distribute(A, Rseq, R));
-    PetscCall(MatDestroy(&Rseq));
-  } else *R = Rseq;
-  PetscCall(MatDestroy(&Aseq));
   PetscFunctionReturn(0);
 }
-

@@ -32,6 +32,9 @@ typedef struct {
   char            reason[640];                   /* why the fallback was taken (or not taken, with none) */
   PetscLogDouble  gen_time;                      /* seconds of the last generation */
   PetscReal       nnz_ratio;                     /* nnz(R) / nnz(A) */
+  PetscInt        halo;                          /* -pc_gcvae_halo_depth: < 0 exact (GCVAEHaloDepth) */
+  PetscInt        halo_depth;                    /* hops of the halo each process generated with (0: one process) */
+  PetscInt        piece_max;                     /* rows (owned + halo) of the largest process's piece */
   char            bad_option[512];               /* an invalid option value, reported by PCSetUp */
   char            record[PETSC_MAX_PATH_LEN];    /* -pc_gcvae_record: directory, or "" */
   PetscInt        record_every;                  /* -pc_gcvae_record_every */

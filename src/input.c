@@ -14,6 +14,7 @@
    removes the matrix's overall scale (|A^-1| of an unscaled A spans decades between
    families and mesh sizes), the log compresses the dominant diagonal band. */
 #include "inputimpl.h"
+#include "localimpl.h"
 
 /* Position of column j in the sorted row cols[0..len), or -1 */
 static PetscInt FindInRow(const PetscInt *cols, PetscInt len, PetscInt j)
@@ -93,6 +94,20 @@ static PetscErrorCode CheckInput(Mat At, Mat M)
 
 PetscErrorCode GCVAEInputCreate(Mat At, Mat M, GCVAEInput *input)
 {
+  GCVAELocal loc;
+
+  PetscFunctionBegin;
+  PetscCheck(At, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: argument At is NULL", PETSC_FUNCTION_NAME);
+  PetscCall(PetscMemzero(&loc, sizeof(loc)));
+  loc.comm = PETSC_COMM_SELF;
+  loc.A    = At;
+  PetscCall(MatGetSize(At, &loc.n, &loc.N));
+  PetscCall(GCVAEInputCreateLocal_Private(&loc, At, M, input));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode GCVAEInputCreateLocal_Private(const GCVAELocal *loc, Mat At, Mat M, GCVAEInput *input)
+{
   GCVAEInput         in;
   Mat                A2;
   Vec                sq;
@@ -101,7 +116,7 @@ PetscErrorCode GCVAEInputCreate(Mat At, Mat M, GCVAEInput *input)
   const PetscScalar *av, *bv;
   PetscBool          done;
   PetscReal         *rowsum;
-  double             meanlog = 0, meandeg;
+  double             meanlog = 0, meandeg, nnzl = 0, nnzg;
 
   PetscFunctionBegin;
   PetscCheck(At, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: argument At is NULL", PETSC_FUNCTION_NAME);
@@ -128,10 +143,13 @@ PetscErrorCode GCVAEInputCreate(Mat At, Mat M, GCVAEInput *input)
   PetscCall(PetscArraycpy(in->rowptr, ai, n + 1));
   PetscCall(PetscArraycpy(in->colind, aj, in->nnz));
 
-  /* node features */
+  /* node features; the means over the rows of the whole matrix (the owned rows of every process) */
   PetscCall(PetscMalloc1(n, &rowsum));
   PetscCall(PetscMalloc1((size_t)n * GCVAE_NODE_FEATURES, &in->xnode));
-  meandeg = (double)in->nnz / n;
+  for (PetscInt i = 0; i < n; i++)
+    if (GCVAELocalOwns(loc, i)) nnzl += ai[i + 1] - ai[i];
+  PetscCall(MPIU_Allreduce(&nnzl, &nnzg, 1, MPI_DOUBLE, MPI_SUM, loc->comm));
+  meandeg = nnzg / loc->N;
   for (PetscInt i = 0; i < n; i++) {
     double s = 0, s2 = 0;
     for (PetscInt k = ai[i]; k < ai[i + 1]; k++) {
@@ -140,10 +158,14 @@ PetscErrorCode GCVAEInputCreate(Mat At, Mat M, GCVAEInput *input)
       s2 += a * a;
     }
     rowsum[i] = s; /* >= 1: the unit diagonal */
-    meanlog += log(s) / n;
+    if (GCVAELocalOwns(loc, i)) meanlog += log(s) / loc->N;
     in->xnode[i * GCVAE_NODE_FEATURES + 1] = (nnreal)((ai[i + 1] - ai[i]) / meandeg);
     in->xnode[i * GCVAE_NODE_FEATURES + 2] = (nnreal)s;
     in->xnode[i * GCVAE_NODE_FEATURES + 3] = (nnreal)s2;
+  }
+  {
+    double local = meanlog;
+    PetscCall(MPIU_Allreduce(&local, &meanlog, 1, MPI_DOUBLE, MPI_SUM, loc->comm));
   }
   for (PetscInt i = 0; i < n; i++) in->xnode[i * GCVAE_NODE_FEATURES + 0] = (nnreal)(log(rowsum[i]) - meanlog);
   PetscCall(PetscFree(rowsum));

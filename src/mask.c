@@ -3,75 +3,84 @@
    |A~^2|) so that cancellation cannot hide a strong two-hop coupling. Ties are broken
    by (row, column), so the mask is a deterministic function of A. Both products are formed
    row by row here, never as matrices (O(nnz(A~^2)) time, O(n) extra memory). */
-#include <gcvae.h>
+#include "localimpl.h"
 
 typedef struct {
   PetscReal v;
-  PetscInt  i, j;
+  PetscInt  i, j; /* local rows, global index of i < that of j */
 } Candidate;
 
-static int CandidateCompare(const void *a, const void *b)
+/* The k-th (1 <= k <= their number) of the keys of all processes of comm, in descending order
+   (largest) or ascending: radix selection on the bytes from the most significant, 8 rounds of a
+   histogram of the keys still in play and one MPI_Allreduce of its 256 counts, O(nk) work in all
+   (the keys in play shrink to those sharing the chosen bytes; key[] is overwritten). *within
+   says how many of the keys equal to *kth the first k take (>= 1). No sort and no process holds
+   more than its own keys: PETSc has no parallel selection (PetscSortedInt... are local). */
+static PetscErrorCode RadixSelect(MPI_Comm comm, uint64_t *key, PetscInt nk, PetscInt64 k, PetscBool largest, uint64_t *kth, PetscInt64 *within)
 {
-  const Candidate *x = (const Candidate *)a, *y = (const Candidate *)b;
-  if (x->v != y->v) return x->v > y->v ? -1 : 1;
-  if (x->i != y->i) return x->i < y->i ? -1 : 1;
-  return x->j < y->j ? -1 : (x->j > y->j);
-}
-
-/* The k-th largest (1 <= k <= n) of w[0..n), which is reordered: quickselect with a three-way
-   partition (a mesh's |A~||A~| has many equal values), O(n) expected */
-static PetscReal KthLargest(PetscReal *w, PetscInt n, PetscInt k)
-{
-  PetscInt lo = 0, hi = n - 1, t = k - 1; /* position t in descending order */
-
-  while (lo < hi) {
-    const PetscReal a = w[lo], b = w[lo + (hi - lo) / 2], c = w[hi];
-    const PetscReal p = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b)); /* median of three */
-    PetscInt        lt = lo, i = lo, gt = hi; /* [lo, lt) > p, [lt, gt] = p, (gt, hi] < p */
-    while (i <= gt) {
-      const PetscReal x = w[i];
-      if (x > p) {
-        w[i++] = w[lt];
-        w[lt++] = x;
-      } else if (x < p) {
-        w[i]    = w[gt];
-        w[gt--] = x;
-      } else i++;
-    }
-    if (t < lt) hi = lt - 1;
-    else if (t > gt) lo = gt + 1;
-    else return p;
-  }
-  return w[lo];
-}
-
-/* Move the first k candidates of the order of CandidateCompare (value descending, then row,
-   column) to cand[0..k), in any order: the same set as a full sort's first k, in O(ncand) */
-static PetscErrorCode SelectLargest(Candidate *cand, PetscInt ncand, PetscInt k)
-{
-  PetscReal *w, thr;
-  PetscInt   g = 0, e;
+  uint64_t prefix = 0;
 
   PetscFunctionBegin;
-  if (k <= 0 || k >= ncand) PetscFunctionReturn(0);
-  PetscCall(PetscMalloc1(ncand, &w));
-  for (PetscInt c = 0; c < ncand; c++) w[c] = cand[c].v;
-  thr = KthLargest(w, ncand, k);
-  PetscCall(PetscFree(w));
-  for (PetscInt c = 0; c < ncand; c++) /* above the threshold first, then the ties at it */
-    if (cand[c].v > thr) {
-      const Candidate x = cand[c];
-      cand[c]           = cand[g];
-      cand[g++]         = x;
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    PetscInt64 h[256] = {0}, hg[256], cum = 0;
+    int        b = largest ? 0 : 255;
+    PetscInt   keep = 0;
+    for (PetscInt c = 0; c < nk; c++) h[(key[c] >> shift) & 255]++;
+    PetscCall(MPIU_Allreduce(h, hg, 256, MPIU_INT64, MPI_SUM, comm));
+    for (int t = 0; t < 256; t++) {
+      const int bt = largest ? 255 - t : t;
+      if (cum + hg[bt] >= k) {
+        b = bt;
+        break;
+      }
+      cum += hg[bt];
     }
-  e = g;
-  for (PetscInt c = g; c < ncand; c++)
-    if (cand[c].v == thr) {
-      const Candidate x = cand[c];
-      cand[c]           = cand[e];
-      cand[e++]         = x;
-    }
-  qsort(cand + g, (size_t)(e - g), sizeof(Candidate), CandidateCompare); /* ties: by (row, column) */
+    k -= cum;
+    prefix |= (uint64_t)b << shift;
+    for (PetscInt c = 0; c < nk; c++)
+      if (((key[c] >> shift) & 255) == (uint64_t)b) key[keep++] = key[c];
+    nk = keep;
+  }
+  *kth    = prefix;
+  *within = k;
+  PetscFunctionReturn(0);
+}
+
+/* The bits of a value >= 0, ordered as the values */
+static uint64_t ValueKey(PetscReal v)
+{
+  uint64_t u;
+  v += 0.0; /* -0 to +0 */
+  memcpy(&u, &v, sizeof(u));
+  return u;
+}
+
+/* (global row, global column) of a candidate as one key ordered lexicographically */
+static uint64_t PairKey(const GCVAELocal *loc, const Candidate *c)
+{
+  return (uint64_t)GCVAELocalGlobal(loc, c->i) * (uint64_t)loc->N + (uint64_t)GCVAELocalGlobal(loc, c->j);
+}
+
+/* The rule that picks the first `nextra` candidates of all processes in the order value
+   descending, then global (row, column): *thr, *kt such that a candidate is picked when
+   v > thr or (v == thr and PairKey <= kt). Only the owned rows' candidates are counted (each
+   pair once: by the process owning its first row). nextra >= 1 and < their number. */
+static PetscErrorCode SelectRule(const GCVAELocal *loc, const Candidate *cand, PetscInt ncand, PetscInt64 nextra, PetscReal *thr, uint64_t *kt)
+{
+  uint64_t  *key, tb = 0;
+  PetscInt   nk = 0, nt = 0;
+  PetscInt64 within = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(ncand, &key));
+  for (PetscInt c = 0; c < ncand; c++)
+    if (GCVAELocalOwns(loc, cand[c].i)) key[nk++] = ValueKey(cand[c].v);
+  PetscCall(RadixSelect(loc->comm, key, nk, nextra, PETSC_TRUE, &tb, &within));
+  memcpy(thr, &tb, sizeof(*thr));
+  for (PetscInt c = 0; c < ncand; c++) /* the ties at the threshold: the first `within` by (row, column) */
+    if (GCVAELocalOwns(loc, cand[c].i) && ValueKey(cand[c].v) == tb) key[nt++] = PairKey(loc, &cand[c]);
+  PetscCall(RadixSelect(loc->comm, key, nt, within, PETSC_FALSE, kt, &within));
+  PetscCall(PetscFree(key));
   PetscFunctionReturn(0);
 }
 
@@ -126,27 +135,75 @@ static PetscErrorCode MaskSquare(PetscInt n, const PetscInt *ai, const PetscInt 
   PetscFunctionReturn(0);
 }
 
+/* Row i of A~ with its entries in the order of their global columns (canonical[] false: the
+   local order is that order already): the sums of |A~||A~| then run in the same order on any
+   number of processes and in any local order, so the ranking of its entries, ties included, is
+   the same everywhere. *cj, *cv are NULL when the local arrays serve. */
+static PetscErrorCode CanonicalRows(const GCVAELocal *loc, PetscInt n, const PetscInt *ai, const PetscInt *aj, const PetscScalar *av, PetscInt **cj, PetscScalar **cv)
+{
+  PetscBool monotone = PETSC_TRUE;
+  PetscInt *key, *pos;
+
+  PetscFunctionBegin;
+  *cj = NULL;
+  *cv = NULL;
+  for (PetscInt i = 1; i < n && monotone; i++) monotone = (PetscBool)(GCVAELocalGlobal(loc, i) > GCVAELocalGlobal(loc, i - 1));
+  if (monotone) PetscFunctionReturn(0);
+  PetscCall(PetscMalloc2(ai[n], cj, ai[n], cv));
+  PetscCall(PetscMalloc2(ai[n], &key, ai[n], &pos));
+  for (PetscInt p = 0; p < ai[n]; p++) {
+    key[p] = loc->gidx[aj[p]];
+    pos[p] = p;
+  }
+  for (PetscInt i = 0; i < n; i++) PetscCall(PetscSortIntWithArray(ai[i + 1] - ai[i], key + ai[i], pos + ai[i]));
+  for (PetscInt p = 0; p < ai[n]; p++) {
+    (*cj)[p] = aj[pos[p]];
+    (*cv)[p] = av[pos[p]];
+  }
+  PetscCall(PetscFree2(key, pos));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode GCVAEMaskBuild(Mat At, PetscReal extra, Mat *M)
 {
-  PetscInt           n, ncand = 0, ccap, nextra, *nnzrow, *cols, nc, maxrow = 0;
-  const PetscInt    *ai, *aj;
-  const PetscScalar *av;
-  PetscBool          done, *seen;
-  PetscReal         *abs, *sgn;
-  Candidate         *cand;
-  PetscMPIInt        size;
+  GCVAELocal  loc;
+  PetscMPIInt size;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(PetscObjectComm((PetscObject)At), &size));
-  PetscCheck(size == 1, PetscObjectComm((PetscObject)At), PETSC_ERR_SUP, "GCVAEMaskBuild is serial (MATSEQAIJ)");
+  PetscCheck(size == 1, PetscObjectComm((PetscObject)At), PETSC_ERR_SUP, "GCVAEMaskBuild is serial (MATSEQAIJ); a parallel matrix goes through GCVAEGenerate");
+  PetscCall(PetscMemzero(&loc, sizeof(loc)));
+  loc.comm = PETSC_COMM_SELF;
+  loc.A    = At;
+  PetscCall(MatGetSize(At, &loc.n, &loc.N));
+  PetscCall(GCVAEMaskBuildLocal_Private(&loc, At, extra, M));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode GCVAEMaskBuildLocal_Private(const GCVAELocal *loc, Mat At, PetscReal extra, Mat *M)
+{
+  PetscInt           n, ncand = 0, ccap, *nnzrow, *cols, nc, *cj;
+  PetscInt64         nnzl = 0, nnzg, npairs, ncl = 0, ncg, nextra;
+  const PetscInt    *ai, *aj, *sj;
+  const PetscScalar *av, *sv;
+  PetscScalar       *cv;
+  PetscBool          done, *seen, all;
+  PetscReal         *abs, *sgn, thr = 0;
+  uint64_t           kt = 0;
+  Candidate         *cand;
+
+  PetscFunctionBegin;
   PetscCheck(extra >= 0 && extra <= 10, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Mask extra fraction %g must be in [0, 10]", (double)extra);
   PetscCall(MatGetSize(At, &n, NULL));
   PetscCall(MatGetRowIJ(At, 0, PETSC_FALSE, PETSC_FALSE, &n, &ai, &aj, &done));
   PetscCheck(done, PETSC_COMM_SELF, PETSC_ERR_SUP, "GCVAEMaskBuild: cannot get the CSR of A~");
   PetscCall(MatSeqAIJGetArrayRead(At, &av));
-  for (PetscInt i = 0; i < n; i++) maxrow = PetscMax(maxrow, ai[i + 1] - ai[i]);
+  for (PetscInt i = 0; i < n; i++)
+    if (GCVAELocalOwns(loc, i)) nnzl += ai[i + 1] - ai[i];
+  PetscCall(MPIU_Allreduce(&nnzl, &nnzg, 1, MPIU_INT64, MPI_SUM, loc->comm));
+  npairs = (PetscInt64)PetscFloorReal(0.5 * extra * (PetscReal)nnzg + 0.5);
   PetscCall(PetscCalloc4(n, &abs, n, &sgn, n, &seen, n, &cols));
-  if (!(PetscInt)PetscFloorReal(0.5 * extra * ai[n] + 0.5)) { /* no extra pairs: the mask is pattern(A~), no candidates to rank */
+  if (!npairs) { /* no extra pairs: the mask is pattern(A~), no candidates to rank */
     PetscCall(MatDuplicate(At, MAT_COPY_VALUES, M));
     PetscCall(MaskSquare(n, ai, aj, av, sgn, seen, cols, *M));
     PetscCall(MatSeqAIJRestoreArrayRead(At, &av));
@@ -154,16 +211,21 @@ PetscErrorCode GCVAEMaskBuild(Mat At, PetscReal extra, Mat *M)
     PetscCall(PetscFree4(abs, sgn, seen, cols));
     PetscFunctionReturn(0);
   }
-  /* candidates: (i, j), j > i, of |A~||A~| outside pattern(A~); rows of the square hold at most
-     maxrow^2 entries, so the array grows by doubling (amortised O(nnz(A~^2))) */
+  PetscCall(CanonicalRows(loc, n, ai, aj, av, &cj, &cv));
+  sj = cj ? cj : aj;
+  sv = cv ? cv : av;
+  /* candidates: (i, j) with global index of j > that of i, of |A~||A~| outside pattern(A~); rows
+     of the square hold at most maxrow^2 entries, so the array grows by doubling (amortised
+     O(nnz(A~^2))) */
   ccap = PetscMax(16, 2 * ai[n]);
   PetscCall(PetscMalloc1(ccap, &cand));
   for (PetscInt i = 0; i < n; i++) {
-    SquareRow(i, ai, aj, av, abs, NULL, seen, cols, &nc);
+    const PetscInt gi = GCVAELocalGlobal(loc, i);
+    SquareRow(i, ai, sj, sv, abs, NULL, seen, cols, &nc);
     for (PetscInt p = ai[i]; p < ai[i + 1]; p++) seen[aj[p]] = PETSC_FALSE; /* pattern(A~): not candidates */
     for (PetscInt c = 0; c < nc; c++) {
       const PetscInt j = cols[c];
-      if (seen[j] && j > i) {
+      if (seen[j] && GCVAELocalGlobal(loc, j) > gi) {
         if (ncand == ccap) {
           Candidate *bigger;
           PetscCall(PetscMalloc1(2 * ccap, &bigger));
@@ -175,16 +237,26 @@ PetscErrorCode GCVAEMaskBuild(Mat At, PetscReal extra, Mat *M)
         cand[ncand].v   = abs[j];
         cand[ncand].i   = i;
         cand[ncand++].j = j;
+        if (GCVAELocalOwns(loc, i)) ncl++;
       }
       seen[j] = PETSC_FALSE;
       abs[j]  = 0;
     }
   }
-  nextra = PetscMin(ncand, (PetscInt)PetscFloorReal(0.5 * extra * ai[n] + 0.5)); /* pairs */
-  PetscCall(SelectLargest(cand, ncand, nextra));
+  PetscCall(PetscFree2(cj, cv));
+  PetscCall(MPIU_Allreduce(&ncl, &ncg, 1, MPIU_INT64, MPI_SUM, loc->comm));
+  nextra = PetscMin(ncg, npairs);
+  all    = (PetscBool)(nextra == ncg);
+  if (!all) PetscCall(SelectRule(loc, cand, ncand, nextra, &thr, &kt));
+  { /* the picked pairs to the front */
+    PetscInt g = 0;
+    for (PetscInt c = 0; c < ncand; c++)
+      if (all || cand[c].v > thr || (cand[c].v == thr && PairKey(loc, &cand[c]) <= kt)) cand[g++] = cand[c];
+    ncand = g;
+  }
   PetscCall(PetscCalloc1(n, &nnzrow));
   for (PetscInt i = 0; i < n; i++) nnzrow[i] = ai[i + 1] - ai[i];
-  for (PetscInt k = 0; k < nextra; k++) {
+  for (PetscInt k = 0; k < ncand; k++) {
     nnzrow[cand[k].i]++;
     nnzrow[cand[k].j]++;
   }
@@ -202,7 +274,7 @@ PetscErrorCode GCVAEMaskBuild(Mat At, PetscReal extra, Mat *M)
       PetscCall(PetscArraycpy(mv + mi[i], av + ai[i], len));
       fill[i] = mi[i] + len;
     }
-    for (PetscInt k = 0; k < nextra; k++) { /* then the extra pairs, zero */
+    for (PetscInt k = 0; k < ncand; k++) { /* then the extra pairs, zero */
       mj[fill[cand[k].i]]   = cand[k].j;
       mv[fill[cand[k].i]++] = 0;
       mj[fill[cand[k].j]]   = cand[k].i;

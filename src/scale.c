@@ -1,7 +1,7 @@
 /* Jacobi scaling: A~ = D^{-1/2} A D^{-1/2}, with the checks every entry point of the
    network needs (square, finite, positive diagonal). R = D^{-1/2} R~ then gives
    ||I - R^T A R|| = ||I - R~^T A~ R~||. */
-#include <gcvae.h>
+#include "localimpl.h"
 
 /* NaN or Inf in the local rows? Entry by entry: a norm of the entries would overflow for
    finite matrices with entries near 1e154 and call them "Inf". */
@@ -89,10 +89,17 @@ PetscErrorCode GCVAEMatAsymmetry(Mat A, PetscReal *asym)
 
 PetscErrorCode GCVAEScale(Mat A, Mat *At, Vec *dinvsqrt)
 {
+  PetscFunctionBegin;
+  PetscCall(GCVAECheckMatrix(A));
+  PetscCall(GCVAEScale_Private(A, At, dinvsqrt));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode GCVAEScale_Private(Mat A, Mat *At, Vec *dinvsqrt)
+{
   Vec d;
 
   PetscFunctionBegin;
-  PetscCall(GCVAECheckMatrix(A));
   PetscCall(MatCreateVecs(A, &d, NULL));
   PetscCall(MatGetDiagonal(A, d));
   PetscCall(VecSqrtAbs(d));

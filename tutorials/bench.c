@@ -5,12 +5,14 @@ static char help[] = "Cost of PCGCVAE against FSAI, ParaSails and ICC(0) on one 
                      "Measure one preconditioner on it (one process per PC: a clean memory peak):\n"
                      "  -load FILE.bin -pc gcvae|fsai|parasails|icc|jacobi [-model FILE (models/poisson.bin)]\n"
                      "  -reps K     timed setups, each of a fresh PC, the fastest reported (3; 1 when nnz >= 1e6)\n"
-                     "  -rcm        measure on the matrix in RCM order (memory locality of every product)\n"
+                     "  -rcm        measure on the matrix in RCM order (memory locality of every product; one process)\n"
+                     "  -load FILE.bin -rcm -o OUT.bin   write the matrix in RCM order (for runs on several processes)\n"
                      "prints one line 'bench pc=... key=value ...' (times in seconds, memory in MB): setup,\n"
                      "apply and spmv (one PCApply and one MatMult with A, the fastest of 3 rounds of many),\n"
                      "CG iterations and solve time (rtol 1e-5, unpreconditioned norm), nnz of the\n"
                      "preconditioner's stored factors, setup_peak = peak RSS during the setups above the RSS\n"
-                     "before them, held = RSS the set-up PC keeps, base = RSS with the matrix loaded.\n";
+                     "before them, held = RSS the set-up PC keeps, base = RSS with the matrix loaded.\n"
+                     "On several processes (mpiexec -n P): times and memory are the largest process's.\n";
 
 #include <sys/resource.h>
 #if defined(__GLIBC__)
@@ -218,7 +220,10 @@ static PetscErrorCode Measure(MPI_Comm comm, const AppCtx *user)
   PetscCall(MatLoad(A, viewer));
   PetscCall(PetscViewerDestroy(&viewer));
   if (user->rcm) {
-    IS  rperm, cperm;
+    IS          rperm, cperm;
+    PetscMPIInt size;
+    PetscCallMPI(MPI_Comm_size(comm, &size));
+    PetscCheck(size == 1, comm, PETSC_ERR_SUP, "-rcm is serial (MatGetOrdering): write the matrix in RCM order on one process (-load FILE -rcm -o OUT) and load that");
     Mat Ap;
     PetscCall(MatGetOrdering(A, MATORDERINGRCM, &rperm, &cperm));
     PetscCall(MatPermute(A, rperm, cperm, &Ap));
@@ -226,6 +231,13 @@ static PetscErrorCode Measure(MPI_Comm comm, const AppCtx *user)
     PetscCall(ISDestroy(&rperm));
     PetscCall(ISDestroy(&cperm));
     A = Ap;
+  }
+  if (user->out[0]) { /* -load -rcm -o: only the reordered matrix */
+    PetscCall(PetscViewerBinaryOpen(comm, user->out, FILE_MODE_WRITE, &viewer));
+    PetscCall(MatView(A, viewer));
+    PetscCall(PetscViewerDestroy(&viewer));
+    PetscCall(MatDestroy(&A));
+    PetscFunctionReturn(0);
   }
   PetscCall(MatGetSize(A, &n, NULL));
   PetscCall(MatGetInfo(A, MAT_GLOBAL_SUM, &info));
@@ -277,7 +289,24 @@ static PetscErrorCode Measure(MPI_Comm comm, const AppCtx *user)
   PetscCall(KSPGetIterationNumber(ksp, &its));
   PetscCall(KSPGetConvergedReason(ksp, &reason));
   PetscCall(MemoryMB(PETSC_FALSE, &cur, &peak));
-  PetscCall(PetscPrintf(comm, "bench pc=%s n=%" PetscInt_FMT " nnz=%.0f setup=%.4e setup_cpu=%.4e apply=%.4e spmv=%.4e its=%" PetscInt_FMT " converged=%d solve=%.4e pcnnz=%.0f setup_peak=%.1f held=%.1f base=%.1f peak=%.1f reps=%" PetscInt_FMT "\n", user->pc, n, info.nz_used, setup, cpu, apply, spmv, its, reason > 0, t1 - t0, pcnz, speak - base, c0 - base, base, PetscMax(lpeak, peak), reps));
+  { /* the largest process's: times and memory per process */
+    double      loc[7] = {setup, cpu, apply, spmv, speak - base, c0 - base, base}, mx[7];
+    PetscMPIInt size;
+    PetscCallMPI(MPI_Allreduce(loc, mx, 7, MPI_DOUBLE, MPI_MAX, comm));
+    setup = mx[0];
+    cpu   = mx[1];
+    apply = mx[2];
+    spmv  = mx[3];
+    speak = mx[4] + mx[6]; /* printed as speak - base */
+    c0    = mx[5] + mx[6];
+    base  = mx[6];
+    lpeak = PetscMax(lpeak, peak);
+    PetscCallMPI(MPI_Allreduce(&lpeak, &peak, 1, MPI_DOUBLE, MPI_MAX, comm));
+    lpeak = peak;
+    PetscCallMPI(MPI_Comm_size(comm, &size));
+    PetscCall(PetscPrintf(comm, "bench np=%d ", (int)size));
+  }
+  PetscCall(PetscPrintf(comm, "pc=%s n=%" PetscInt_FMT " nnz=%.0f setup=%.4e setup_cpu=%.4e apply=%.4e spmv=%.4e its=%" PetscInt_FMT " converged=%d solve=%.4e pcnnz=%.0f setup_peak=%.1f held=%.1f base=%.1f peak=%.1f reps=%" PetscInt_FMT "\n", user->pc, n, info.nz_used, setup, cpu, apply, spmv, its, reason > 0, t1 - t0, pcnz, speak - base, c0 - base, base, PetscMax(lpeak, peak), reps));
   PetscCall(KSPDestroy(&ksp));
   PetscCall(VecDestroy(&b));
   PetscCall(VecDestroy(&x));

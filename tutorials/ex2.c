@@ -5,7 +5,9 @@ static char help[] = "Biharmonic lap(f lap u) = g on a gmsh mesh of the unit squ
                      "  -refine R       uniform refinements of the mesh (0)\n"
                      "  -contrast C     max f / min f (1e2)\n"
                      "  -sigma S        interior penalty (8)\n"
-                     "  -coeff_seed S   seed of the coefficient (1)\n";
+                     "  -coeff_seed S   seed of the coefficient (1)\n"
+                     "On several processes (mpiexec -n P) the assembly stays serial: every process assembles the whole\n"
+                     "matrix and keeps its rows of it; the solve and the PC run on the distributed matrix.\n";
 
 #include "../training/family.h"
 
@@ -33,6 +35,59 @@ static PetscErrorCode ProcessOptions(MPI_Comm comm, AppCtx *user)
   PetscFunctionReturn(0);
 }
 
+/* The rows rstart..rend of a sequential matrix and vector (the same on every process) as a
+   distributed AIJ matrix and vector of PETSc's default layout */
+static PetscErrorCode Distribute(Mat Aseq, Vec bseq, Mat *A, Vec *b)
+{
+  PetscInt           n, m = PETSC_DECIDE, rstart = 0, rend, *dnz, *onz;
+  const PetscScalar *bv;
+  PetscScalar       *v;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatGetSize(Aseq, &n, NULL));
+  PetscCall(PetscSplitOwnership(PETSC_COMM_WORLD, &m, &n));
+  PetscCallMPI(MPI_Exscan(&m, &rstart, 1, MPIU_INT, MPI_SUM, PETSC_COMM_WORLD));
+  {
+    PetscMPIInt rank;
+    PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+    if (!rank) rstart = 0;
+  }
+  rend = rstart + m;
+  PetscCall(MatCreate(PETSC_COMM_WORLD, A));
+  PetscCall(MatSetSizes(*A, m, m, n, n));
+  PetscCall(MatSetType(*A, MATAIJ));
+  PetscCall(PetscCalloc2(rend - rstart, &dnz, rend - rstart, &onz));
+  for (PetscInt i = rstart; i < rend; i++) {
+    const PetscInt *cols;
+    PetscInt        nc;
+    PetscCall(MatGetRow(Aseq, i, &nc, &cols, NULL));
+    for (PetscInt k = 0; k < nc; k++) {
+      if (cols[k] >= rstart && cols[k] < rend) dnz[i - rstart]++;
+      else onz[i - rstart]++;
+    }
+    PetscCall(MatRestoreRow(Aseq, i, &nc, &cols, NULL));
+  }
+  PetscCall(MatXAIJSetPreallocation(*A, 1, dnz, onz, NULL, NULL));
+  PetscCall(PetscFree2(dnz, onz));
+  for (PetscInt i = rstart; i < rend; i++) {
+    const PetscInt    *cols;
+    const PetscScalar *vals;
+    PetscInt           nc;
+    PetscCall(MatGetRow(Aseq, i, &nc, &cols, &vals));
+    PetscCall(MatSetValues(*A, 1, &i, nc, cols, vals, INSERT_VALUES));
+    PetscCall(MatRestoreRow(Aseq, i, &nc, &cols, &vals));
+  }
+  PetscCall(MatAssemblyBegin(*A, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(*A, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatCreateVecs(*A, NULL, b));
+  PetscCall(VecGetArrayRead(bseq, &bv));
+  PetscCall(VecGetArrayWrite(*b, &v));
+  for (PetscInt i = 0; i < m; i++) v[i] = bv[rstart + i];
+  PetscCall(VecRestoreArrayWrite(*b, &v));
+  PetscCall(VecRestoreArrayRead(bseq, &bv));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   AppCtx             user;
@@ -47,11 +102,12 @@ int main(int argc, char **argv)
   PCType             pctype;
   KSPConvergedReason reason;
   PetscLogStage      stage_setup, stage_solve;
+  PetscMPIInt        size;
 
   PetscFunctionBeginUser;
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCall(ProcessOptions(PETSC_COMM_WORLD, &user));
-  PetscCall(GCVAEMeshLoad(PETSC_COMM_WORLD, user.mesh, user.refine, &dm));
+  PetscCall(GCVAEMeshLoad(PETSC_COMM_SELF, user.mesh, user.refine, &dm)); /* the assembly is serial */
   PetscCall(GCVAEBiharmonicSetUp(dm, 2, user.sigma));
   PetscCall(GCVAERandomCreate(PETSC_COMM_SELF, (unsigned long)user.seed, &rnd));
   PetscCall(GCVAECoeffRandom(rnd, 2, user.contrast, user.contrast, c));
@@ -61,6 +117,18 @@ int main(int argc, char **argv)
   PetscCall(GCVAEBiharmonicAssemble(dm, A));
   PetscCall(MatCreateVecs(A, &u, &b));
   PetscCall(GCVAEBiharmonicManufacturedRHS(dm, b));
+  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  if (size > 1) { /* each process keeps its rows */
+    Mat Ad;
+    Vec bd;
+    PetscCall(Distribute(A, b, &Ad, &bd));
+    PetscCall(MatDestroy(&A));
+    PetscCall(VecDestroy(&b));
+    PetscCall(VecDestroy(&u));
+    A = Ad;
+    b = bd;
+    PetscCall(VecDuplicate(b, &u));
+  }
 
   PetscCall(KSPCreate(PETSC_COMM_WORLD, &ksp));
   PetscCall(KSPSetOperators(ksp, A, A));
@@ -83,7 +151,16 @@ int main(int argc, char **argv)
   PetscCall(KSPGetConvergedReason(ksp, &reason));
   PetscCall(KSPGetPC(ksp, &pc));
   PetscCall(PCGetType(pc, &pctype));
-  PetscCall(GCVAEBiharmonicErrors(dm, u, &l2, &h2));
+  if (size > 1) { /* the errors on the serial DM: the whole solution on every process */
+    VecScatter sc;
+    Vec        useq;
+    PetscCall(VecScatterCreateToAll(u, &sc, &useq));
+    PetscCall(VecScatterBegin(sc, u, useq, INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(VecScatterEnd(sc, u, useq, INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(GCVAEBiharmonicErrors(dm, useq, &l2, &h2));
+    PetscCall(VecScatterDestroy(&sc));
+    PetscCall(VecDestroy(&useq));
+  } else PetscCall(GCVAEBiharmonicErrors(dm, u, &l2, &h2));
   PetscCall(VecGetSize(u, &n));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "n %" PetscInt_FMT ", PC %s: CG %s in %" PetscInt_FMT " iterations, L2 error %.2e, broken H2 error %.2e\n", n, pctype, reason > 0 ? "converged" : "DID NOT CONVERGE", its, (double)l2, (double)h2));
   PetscCall(KSPDestroy(&ksp));

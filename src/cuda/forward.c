@@ -6,7 +6,6 @@
 #include "cudaimpl.h"
 #include "../inputimpl.h"
 #include "../layoutimpl.h"   /* the CPU model's MODEL_MAX_LAYERS and GraphDecoderLayout */
-#include "../generateimpl.h" /* the pipeline around the forward, shared with GCVAEGenerate */
 
 /* Device pointers to the tensors (into one upload of the model's parameter buffer), named
    as src/model.c's TensorTable names them. */
@@ -298,12 +297,15 @@ PetscErrorCode GCVAECudaModelForward(GCVAEModel model, GCVAEInput in, GCVAELaten
 PetscErrorCode GCVAECudaGenerate(GCVAEModel model, Mat A, PetscReal extra, GCVAELatentMode mode, const nnreal eps[], Mat *R)
 {
   GCVAEModelHeader *hdr;
+  GCVAEGenerator    g;
 
   PetscFunctionBegin;
   PetscCall(GCVAEModelGetHeader(model, &hdr));
   /* before any host work: without a device, or for a cnn decoder, fail at once */
   PetscCheck(hdr->decoder == GCVAE_DECODER_GRAPH, PETSC_COMM_SELF, PETSC_ERR_SUP, "generation on CUDA is implemented for graph-decoder models; this model has a cnn decoder: use -pc_gcvae_device cpu");
   PetscCall(GCVAECudaCheckDevice(PETSC_COMM_SELF));
-  PetscCall(GCVAEGenerateOrdered_Private(model, A, extra, mode, eps, GCVAECudaModelForward, R));
+  PetscCall(GCVAEGeneratorCreate(model, A, extra, PETSC_FALSE, -1, &g));
+  PetscCall(GCVAEGeneratorApply(g, mode, eps, GCVAECudaModelForward, 0, R));
+  PetscCall(GCVAEGeneratorDestroy(&g));
   PetscFunctionReturn(0);
 }

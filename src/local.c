@@ -1,0 +1,82 @@
+/* The piece of a parallel matrix one process generates R on: its own rows plus a halo of
+   `depth` hops, taken once with MatIncreaseOverlap and MatCreateSubMatrices (PETSc's ASM takes
+   its overlapping subdomains the same way). Why a halo and not a ghost exchange per layer: the
+   whole pipeline (scaling, mask, features, every GATv2 and edge layer, the decoder) then runs
+   unchanged on a sequential matrix, on the CPU or the device, with one communication round per
+   hop at the start; the price is the halo's rows computed again by their neighbours, which
+   tutorials/bench_mpi.sh measures (halo rows per owned row against the number of processes). */
+#include "localimpl.h"
+
+PetscErrorCode GCVAELocalCreate(Mat A, PetscInt depth, PetscBool reorder, GCVAELocal *loc)
+{
+  PetscMPIInt size;
+  PetscInt    rstart, rend;
+  Mat         sub;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(loc, sizeof(*loc)));
+  loc->comm = PetscObjectComm((PetscObject)A);
+  PetscCallMPI(MPI_Comm_size(loc->comm, &size));
+  PetscCall(MatGetSize(A, &loc->N, NULL));
+  PetscCall(MatGetOwnershipRange(A, &rstart, &rend));
+  if (size == 1) {
+    PetscCall(PetscObjectReference((PetscObject)A));
+    sub = A;
+  } else {
+    IS              is;
+    Mat            *subs;
+    const PetscInt *idx;
+    PetscCall(ISCreateStride(PETSC_COMM_SELF, rend - rstart, rstart, 1, &is));
+    PetscCall(MatIncreaseOverlap(A, 1, &is, depth));
+    PetscCall(ISSort(is)); /* local order = global order */
+    PetscCall(MatCreateSubMatrices(A, 1, &is, &is, MAT_INITIAL_MATRIX, &subs));
+    sub = subs[0];
+    PetscCall(PetscObjectReference((PetscObject)sub));
+    PetscCall(MatDestroySubMatrices(1, &subs));
+    PetscCall(ISGetLocalSize(is, &loc->n));
+    PetscCall(ISGetIndices(is, &idx));
+    PetscCall(PetscMalloc1(loc->n, &loc->gidx));
+    PetscCall(PetscMalloc1(loc->n, &loc->owned));
+    for (PetscInt i = 0; i < loc->n; i++) {
+      loc->gidx[i]  = idx[i];
+      loc->owned[i] = (PetscBool)(idx[i] >= rstart && idx[i] < rend);
+    }
+    PetscCall(ISRestoreIndices(is, &idx));
+    PetscCall(ISDestroy(&is));
+    loc->depth = depth;
+  }
+  PetscCall(MatGetSize(sub, &loc->n, NULL));
+  if (reorder) { /* row k of P sub P^T is row perm[k] of sub */
+    IS              rperm, cperm;
+    const PetscInt *perm;
+    PetscInt       *g;
+    PetscCall(MatGetOrdering(sub, MATORDERINGRCM, &rperm, &cperm));
+    PetscCall(MatPermute(sub, rperm, cperm, &loc->A));
+    PetscCall(ISGetIndices(rperm, &perm));
+    PetscCall(PetscMalloc1(loc->n, &g));
+    for (PetscInt k = 0; k < loc->n; k++) g[k] = loc->gidx ? loc->gidx[perm[k]] : perm[k];
+    if (loc->owned) {
+      PetscBool *o;
+      PetscCall(PetscMalloc1(loc->n, &o));
+      for (PetscInt k = 0; k < loc->n; k++) o[k] = loc->owned[perm[k]];
+      PetscCall(PetscFree(loc->owned));
+      loc->owned = o;
+    }
+    PetscCall(ISRestoreIndices(rperm, &perm));
+    PetscCall(PetscFree(loc->gidx));
+    loc->gidx = g;
+    PetscCall(ISDestroy(&rperm));
+    PetscCall(ISDestroy(&cperm));
+    PetscCall(MatDestroy(&sub));
+  } else loc->A = sub;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode GCVAELocalDestroy(GCVAELocal *loc)
+{
+  PetscFunctionBegin;
+  PetscCall(MatDestroy(&loc->A));
+  PetscCall(PetscFree(loc->gidx));
+  PetscCall(PetscFree(loc->owned));
+  PetscFunctionReturn(0);
+}
