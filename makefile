@@ -5,6 +5,7 @@
 #   make test   deps + build + the test suite (last line: "N passed, N failed")
 #   make bench  deps + build + setup/apply cost against FSAI, ParaSails, ICC(0) at n ~ 1e3..1e6,
 #               then make bench-tts
+#   make bench-mpi  distributed generation on 1 and 2 processes, and p = 2 ... 1024 simulated
 #   make bench-tts  time to solution (setup + CG solve) of every PC on ex1 (Poisson, n ~ 1e3..1e5)
 #               and ex2 (biharmonic, n ~ 1e3..7e4): tutorials/results/tts.md and tts.png
 #   make CUDA=1 also the CUDA backend (src/cuda/cuda.mk: nvcc, cuBLAS, cuSPARSE); tests/gpu.sh on a GPU
@@ -79,7 +80,7 @@ MESH_TRAIN := graded_square:0.14:graded_71 graded_square:0.1:graded_132 graded_s
 # keep objects make would otherwise treat as intermediate (and rebuild every time)
 .SECONDARY:
 
-.PHONY: all deps run test models models-multi meshes meshes-train study clean check-petsc bench bench-tts install uninstall
+.PHONY: all deps run test models models-multi meshes meshes-train study clean check-petsc bench bench-tts bench-mpi install uninstall
 all: check-petsc $(LIBDIR)/libgcvae.so $(LIBDIR)/libpcgcvae.so $(TOOLS) $(TEST_BIN) $(TUTORIALS) $(BENCH_BIN)
 
 check-petsc:
@@ -163,6 +164,14 @@ bench: deps
 	$(MAKE) all
 	BENCH_SIZES="$(BENCH_SIZES)" bash tutorials/bench.sh
 	$(MAKE) bench-tts
+
+# Distributed generation (tutorials/bench_mpi.sh): setup time and setup peak memory per process of
+# gcvae (and FSAI) on 1 and 2 processes at Poisson n ~ 1e6 and biharmonic n ~ 2.7e5, a weak-scaling
+# pair, and the pieces of p = 2 ... 1024 partitions simulated on one process (tutorials/halo);
+# table in tutorials/results/bench_mpi.md. Never fails on timings.
+bench-mpi: deps
+	$(MAKE) all
+	bash tutorials/bench_mpi.sh
 
 # Time to solution (tutorials/tts.sh): setup + CG solve of gcvae, fsai, parasails, icc, sor, jacobi,
 # gamg, boomeramg and gamg with gcvae as its smoother, on both families (meshes shared with bench

@@ -108,7 +108,7 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
     PetscMPIInt       size;
     PetscCall(GCVAEModelGetHeader(gc->model, &hdr));
     PetscCallMPI(MPI_Comm_size(comm, &size));
-    PetscCheck(hdr->decoder == GCVAE_DECODER_GRAPH || size == 1, comm, PETSC_ERR_SUP, "PCGCVAE: %s has a cnn decoder, which generates the image of the whole n x n matrix at once: it runs on one process (here %d); graph-decoder models (the shipped ones) run on any number", gc->modelfile, (int)size);
+    PetscCheck(hdr->decoder == GCVAE_DECODER_GRAPH || size == 1, comm, PETSC_ERR_SUP, "PCGCVAE: %s has a cnn decoder, which generates the image of the whole n x n matrix at once: it runs on one process (here %d); graph-decoder models (models/poisson.bin, models/biharmonic.bin) run on any number", gc->modelfile, (int)size);
   }
   PetscCall(PCReset_GCVAE(pc));
   PetscCall(PetscLogEventBegin(PC_GCVAE_Generate, pc, A, 0, 0));

@@ -159,7 +159,7 @@ PetscErrorCode GCVAEGeneratorCreate(GCVAEModel model, Mat A, PetscReal extra, Pe
   PetscCheck(model, comm, PETSC_ERR_ARG_NULL, "%s: argument model is NULL", PETSC_FUNCTION_NAME);
   PetscCall(GCVAEModelGetHeader(model, &hdr));
   PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCheck(hdr->decoder == GCVAE_DECODER_GRAPH || size == 1, comm, PETSC_ERR_SUP, "The model has a cnn decoder, which generates the image of the whole n x n matrix at once: it runs on one process (here %d); a graph-decoder model (the shipped models) runs on any number", (int)size);
+  PetscCheck(hdr->decoder == GCVAE_DECODER_GRAPH || size == 1, comm, PETSC_ERR_SUP, "The model has a cnn decoder, which generates the image of the whole n x n matrix at once: it runs on one process (here %d); a graph-decoder model (models/poisson.bin, models/biharmonic.bin) runs on any number", (int)size);
   PetscCall(GCVAECheckMatrix(A)); /* on the whole matrix: errors name its rows */
   if (extra < 0) extra = hdr->mask_extra;
   PetscCheck(extra >= 0 && extra <= 10, comm, PETSC_ERR_ARG_OUTOFRANGE, "Mask extra fraction %g must be in [0, 10]", (double)extra);
