@@ -148,14 +148,17 @@ typedef PetscErrorCode (*GCVAEForwardFn)(GCVAEModel, GCVAEInput, GCVAELatentMode
    matrices; dataset matrices are already in it: give reorder false for them); a graph-decoder
    model gives the same R to rounding, faster: its gathers of neighbour states touch rows i and
    j of every edge, nearly all cache misses in a mesh generator's numbering, nearly none in RCM's
-   band, which repays the permutation several times over from n ~ 1e4 on. */
+   band, which repays the permutation several times over from n ~ 1e4 on. For a graph decoder
+   the piece is left as it is when its order is banded already (every row within 8192 columns
+   of its diagonal: RCM would buy nothing there). */
 typedef struct _n_GCVAEGenerator *GCVAEGenerator;
 /* depth < 0: the halo GCVAEHaloDepth (R as one process makes it); a smaller depth gives an
    approximate R from smaller pieces (rows near a piece's border see a truncated graph) */
 PETSC_EXTERN PetscErrorCode GCVAEGeneratorCreate(GCVAEModel, Mat A, PetscReal extra, PetscBool reorder, PetscInt depth, GCVAEGenerator *);
 PETSC_EXTERN PetscErrorCode GCVAEGeneratorApply(GCVAEGenerator, GCVAELatentMode, const nnreal eps[], GCVAEForwardFn forward, PetscReal droptol, Mat *R);
-/* halo hops, rows and nonzeros of this process's piece (rows it owns + halo) */
-PETSC_EXTERN PetscErrorCode GCVAEGeneratorGetSizes(GCVAEGenerator, PetscInt *depth, PetscInt *nlocal, PetscInt *nnzlocal);
+/* halo hops, rows and nonzeros of this process's piece (rows it owns + halo), and whether the
+   network sees it in RCM order */
+PETSC_EXTERN PetscErrorCode GCVAEGeneratorGetSizes(GCVAEGenerator, PetscInt *depth, PetscInt *nlocal, PetscInt *nnzlocal, PetscBool *reordered);
 PETSC_EXTERN PetscErrorCode GCVAEGeneratorDestroy(GCVAEGenerator *);
 /* Hops of A's graph that a row of R depends on for this architecture and mask extra fraction */
 PETSC_EXTERN PetscInt GCVAEHaloDepth(const GCVAEModelHeader *, PetscReal extra);

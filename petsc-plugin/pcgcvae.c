@@ -469,7 +469,7 @@ static PetscErrorCode PCView_GCVAE(PC pc, PetscViewer viewer)
     PetscCall(PetscViewerASCIIPrintf(viewer, "  decoder %s, trained on %s (%s, n = %" PetscInt_FMT ", %" PetscInt_FMT " matrices, %" PetscInt_FMT " epochs)\n", h->decoder == GCVAE_DECODER_CNN ? "cnn" : "graph", h->family, h->mesh, h->train_n, h->train_samples, h->epochs));
   }
   PetscCall(PCGCVAERecordView_Private(pc, viewer));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "  latent %s, samples %" PetscInt_FMT ", seed %" PetscInt_FMT ", fallback %s, reorder %s\n", PCGCVAELatents[gc->latent], gc->samples, gc->seed, PCGCVAEFallbacks[gc->fallback], gc->reorder ? "rcm" : "none"));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "  latent %s, samples %" PetscInt_FMT ", seed %" PetscInt_FMT ", fallback %s, reorder %s\n", PCGCVAELatents[gc->latent], gc->samples, gc->seed, PCGCVAEFallbacks[gc->fallback], !gc->reorder ? "none" : !gc->R || gc->probe < 0 || gc->reordered ? "rcm" : "rcm (skipped: the matrix's order is banded already)"));
   if (gc->device == PC_GCVAE_DEVICE_CUDA) PetscCall(PetscViewerASCIIPrintf(viewer, "  device cuda: generation on the GPU; apply %s\n", gc->dR ? "cuSPARSE SpMV with R, R^T, copying x in and y out" : "on PETSc's device Mats and Vecs"));
   if (gc->R) {
     PetscInt n;

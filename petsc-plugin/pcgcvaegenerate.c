@@ -96,7 +96,7 @@ PetscErrorCode PCGCVAEGenerate_Private(PC pc, Mat A, Mat *R)
   PetscCall(GCVAEGeneratorCreate(gc->model, A, gc->extra, gc->reorder, gc->halo, &gen)); /* scale, mask, features: once for all samples */
   {
     PetscInt nl;
-    PetscCall(GCVAEGeneratorGetSizes(gen, &gc->halo_depth, &nl, NULL));
+    PetscCall(GCVAEGeneratorGetSizes(gen, &gc->halo_depth, &nl, NULL, &gc->reordered));
     PetscCall(MPIU_Allreduce(&nl, &gc->piece_max, 1, MPIU_INT, MPI_MAX, PetscObjectComm((PetscObject)pc)));
   }
   PetscCall(PetscMalloc1(hdr->latent, &eps));

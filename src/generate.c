@@ -169,7 +169,7 @@ PetscErrorCode GCVAEGeneratorCreate(GCVAEModel model, Mat A, PetscReal extra, Pe
   PetscCall(PetscObjectReference((PetscObject)A));
   g->A = A;
   PetscCall(PetscLogEventBegin(GCVAE_Local, A, 0, 0, 0));
-  PetscCall(GCVAELocalCreate(A, size == 1 ? 0 : depth >= 0 ? depth : GCVAEHaloDepth(hdr, extra), reorder, &g->loc));
+  PetscCall(GCVAELocalCreate(A, size == 1 ? 0 : depth >= 0 ? depth : GCVAEHaloDepth(hdr, extra), !reorder ? GCVAE_LOCAL_ORDER_GIVEN : hdr->decoder == GCVAE_DECODER_CNN ? GCVAE_LOCAL_ORDER_RCM : GCVAE_LOCAL_ORDER_UNLESS_BANDED, &g->loc));
   PetscCall(PetscLogEventEnd(GCVAE_Local, A, 0, 0, 0));
   PetscCall(PetscLogEventBegin(GCVAE_Scale, A, 0, 0, 0));
   PetscCall(GCVAEScale_Private(g->loc.A, &At, &g->d));
@@ -185,9 +185,10 @@ PetscErrorCode GCVAEGeneratorCreate(GCVAEModel model, Mat A, PetscReal extra, Pe
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode GCVAEGeneratorGetSizes(GCVAEGenerator g, PetscInt *depth, PetscInt *nlocal, PetscInt *nnzlocal)
+PetscErrorCode GCVAEGeneratorGetSizes(GCVAEGenerator g, PetscInt *depth, PetscInt *nlocal, PetscInt *nnzlocal, PetscBool *reordered)
 {
   PetscFunctionBegin;
+  if (reordered) *reordered = g->loc.reordered;
   if (depth) *depth = g->loc.depth;
   if (nlocal) *nlocal = g->loc.n;
   if (nnzlocal) {

@@ -15,13 +15,21 @@ typedef struct {
   PetscInt  *gidx;  /* (n) global index of each local row; NULL: the identity */
   PetscBool *owned; /* (n) row owned by this process; NULL: every row */
   PetscInt   depth; /* hops of the halo (0 on one process) */
+  PetscBool  reordered; /* the piece is in RCM order */
 } GCVAELocal;
+
+typedef enum {
+  GCVAE_LOCAL_ORDER_GIVEN,         /* the piece in A's order */
+  GCVAE_LOCAL_ORDER_RCM,           /* in RCM order (a cnn decoder's training order) */
+  GCVAE_LOCAL_ORDER_UNLESS_BANDED  /* in RCM order unless A's is banded already (graph decoders:
+                                      the order changes R only by rounding) */
+} GCVAELocalOrder;
 
 #define GCVAELocalGlobal(loc, i) ((loc)->gidx ? (loc)->gidx[i] : (i))
 #define GCVAELocalOwns(loc, i)   ((loc)->owned ? (loc)->owned[i] : PETSC_TRUE)
 
-/* reorder: the piece in RCM order (gidx says where each row came from) */
-PETSC_INTERN PetscErrorCode GCVAELocalCreate(Mat A, PetscInt depth, PetscBool reorder, GCVAELocal *);
+/* gidx says where each row of the piece came from */
+PETSC_INTERN PetscErrorCode GCVAELocalCreate(Mat A, PetscInt depth, GCVAELocalOrder, GCVAELocal *);
 PETSC_INTERN PetscErrorCode GCVAELocalDestroy(GCVAELocal *);
 /* GCVAEScale without its checks (made once on the whole matrix) */
 PETSC_INTERN PetscErrorCode GCVAEScale_Private(Mat A, Mat *At, Vec *dinvsqrt);

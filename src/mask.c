@@ -1,8 +1,11 @@
 /* The sparsity mask of R~: pattern(A) plus the `extra` fraction (of nnz(A)) of the
    largest entries of |A~| |A~| outside it, added in symmetric pairs. |A~||A~| (not
    |A~^2|) so that cancellation cannot hide a strong two-hop coupling. Ties are broken
-   by (row, column), so the mask is a deterministic function of A. Both products are formed
-   row by row here, never as matrices (O(nnz(A~^2)) time, O(n) extra memory). */
+   by global (row, column), so the mask is a deterministic function of A in its global numbering,
+   whatever the local order and the number of processes: on several, each process builds the
+   mask of its piece (src/local.c) and the top-k is selected over all of them (RadixSelect).
+   Both products are formed row by row here, never as matrices (O(nnz(A~^2)) time, O(n) extra
+   memory). */
 #include "localimpl.h"
 
 typedef struct {

@@ -63,23 +63,24 @@ echo "$c" | awk -v h=$h '{ for (i = 1; i < NF; i += 2) v[$i] = $(i + 1) } END { 
   printf "%s  Poisson model: default halo 5 hops (%s), 4 hops: ||R_np1 - R||_F / ||R_np1||_F %s (> 1e-6: the comparison sees a halo one hop short)\n", ok ? "ok  " : "FAIL", h == 1 ? "yes" : "no", v["reldiff"]; exit !ok }' || status=1
 # The graph decoder is permutation equivariant: R with the network in RCM order (-pc_gcvae_reorder,
 # the default) is R without it to float32 rounding (the aggregations sum in another order), and the
-# CG iterations are the same; the mask's extra entries (biharmonic) are ranked in the global order
-# whatever the local one, so its pattern is the same. The dataset matrices are in RCM order
-# already; PETSc's RCM of one is another numbering (RCM is not idempotent), so the permutations
-# are exercised.
-bin/gcvae-datagen -family biharmonic -mesh meshes/square_243.msh -samples 1 -seed 22 -test_fraction 0 -o $out/b1029.h5 > /dev/null || exit 1
-for md in poisson:$out/d.h5 biharmonic:$out/b1029.h5; do
-  m=models/${md%%:*}.bin; d=${md#*:}
-  rm -f $out/R1.bin* $out/R0.bin*
-  a=$(tests/bin/t_pcgcvae -mode report -model $m -data $d -save_R $out/R1.bin 2>&1)
-  b=$(tests/bin/t_pcgcvae -mode report -model $m -data $d -save_R $out/R0.bin -pc_gcvae_reorder 0 2>&1)
-  c=$(tests/bin/t_pcgcvae -mode diffR -a $out/R1.bin -b $out/R0.bin 2>&1)
-  echo "reorder: $a"; echo "as given: $b"; echo "R: $c"
-  echo "$a
-$b
-$c" | awk -v m=$m '{for (i = 1; i < NF; i += 2) v[NR, $i] = $(i + 1)}
-    END { ok = v[1,"its"] > 0 && v[1,"its"] == v[2,"its"] && v[3,"samepattern"] == 1 && v[3,"reldiff"] != "" && v[3,"reldiff"] + 0 <= 1e-6;
-          printf "%s  %s reorder: iterations %s/%s, same pattern %s, ||R_rcm - R||_F / ||R_rcm||_F %s (<= 1e-6)\n", ok ? "ok  " : "FAIL", m, v[1,"its"], v[2,"its"], v[3,"samepattern"], v[3,"reldiff"]; exit !ok }' || status=1
+# CG iterations are within 3 (ex1 at n 29441 needs ~160: R's float32 rounding moves the count by a
+# few, seen 158/158 with one OpenBLAS thread and 158/160 with two); the mask's extra entries (biharmonic) are ranked in the global order
+# whatever the local one, so its pattern is the same (the uniformly refined meshes have many exact
+# ties). Matrices in a refinement's numbering (rows spanning more than 8192 columns: RCM runs, and
+# PCView says so); a dataset matrix (RCM order, banded) is left as it is, and PCView says that.
+for spec in "tutorials/ex1 -mesh meshes/square_1781.msh -refine 2 -pc_gcvae_model models/poisson.bin" "tutorials/ex2 -mesh meshes/square_243.msh -refine 2 -ksp_max_it 100 -pc_gcvae_model models/biharmonic.bin"; do
+  rm -f $out/Rr1.bin* $out/Rr0.bin*
+  a=$($spec -dll_append lib/libpcgcvae.so -pc_type gcvae -ksp_view -pc_gcvae_factor_view binary:$out/Rr1.bin 2>&1)
+  b=$($spec -dll_append lib/libpcgcvae.so -pc_type gcvae -ksp_view -pc_gcvae_factor_view binary:$out/Rr0.bin -pc_gcvae_reorder 0 2>&1)
+  c=$(tests/bin/t_pcgcvae -mode diffR -a $out/Rr1.bin -b $out/Rr0.bin 2>&1)
+  ia=$(echo "$a" | awk '/CG .* in [0-9]+ iterations/ { for (i = 1; i <= NF; i++) if ($i == "in") print $(i + 1) }')
+  ib=$(echo "$b" | awk '/CG .* in [0-9]+ iterations/ { for (i = 1; i <= NF; i++) if ($i == "in") print $(i + 1) }')
+  ra=$(echo "$a" | grep -c "reorder rcm$"); rb=$(echo "$b" | grep -c "reorder none$")
+  echo "$c" | awk -v s="${spec%% -pc_gcvae_model*}" -v ia="$ia" -v ib="$ib" -v ra=$ra -v rb=$rb '{ for (i = 1; i < NF; i += 2) v[$i] = $(i + 1) }
+    END { d = ia - ib; if (d < 0) d = -d; ok = ia != "" && ib != "" && d <= 3 && ra == 1 && rb == 1 && v["samepattern"] == 1 && v["reldiff"] != "" && v["reldiff"] + 0 <= 1e-6;
+          printf "%s  %s: reorder rcm (%s) against none (%s): iterations %s/%s (band 3), same pattern %s, ||R_rcm - R||_F / ||R_rcm||_F %s (<= 1e-6)\n", ok ? "ok  " : "FAIL", s, ra == 1 ? "ran" : "NOT RUN", rb == 1 ? "yes" : "no", ia, ib, v["samepattern"], v["reldiff"]; exit !ok }' || status=1
 done
+k=$(tests/bin/t_pcgcvae -mode report -model models/poisson.bin -data $out/d.h5 -ksp_view 2>&1 | grep -c "reorder rcm (skipped: the matrix's order is banded already)")
+[ "$k" = 1 ] && echo "ok    dataset matrix (RCM order): PCView says the reordering was skipped" || { echo "FAIL  dataset matrix: PCView does not say the reordering was skipped"; status=1; }
 [ $status -eq 0 ] && echo PASS
 exit $status

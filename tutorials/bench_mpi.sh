@@ -64,6 +64,11 @@ for np in 1 2; do
   run biharmonic $np "$B" fsai models/biharmonic.bin -ksp_max_it 200
 done
 run weak 1 "$P5" gcvae models/poisson.bin
+# control for the weak pair: two independent one-process runs at n / 2 at the same time, no
+# communication at all: what two processes sharing the machine's memory bandwidth cost alone
+for k in 1 2; do tutorials/bench -load "$P5" -pc gcvae -model models/poisson.bin -reps 2 < /dev/null > $dir/pair_$k.txt 2>&1 & done; wait
+for k in 1 2; do grep '^bench ' $dir/pair_$k.txt | sed 's/^/label=pair /' >> "$raw" || { echo "bench-mpi: the paired run failed"; cat $dir/pair_$k.txt | tail -5; exit 1; }; done
+say "pair of independent np 1 runs: $(grep -h -o 'setup=[^ ]*' $dir/pair_1.txt $dir/pair_2.txt | xargs)"
 say "halo simulation"
 for spec in "poisson $P models/poisson.bin" "poisson $P models/poisson.bin 2" "biharmonic $B models/biharmonic.bin" "biharmonic $B models/biharmonic.bin 4"; do
   set -- $spec
@@ -103,6 +108,11 @@ if w1 and w2:
     L.append("| Poisson | %s | 1 | %.0f | %.0f |" % (w1["n"], 1e3 * float(w1["setup"]), float(w1["setup_peak"])))
     L.append("| Poisson | %s | 2 | %.0f | %.0f |" % (w2["n"], 1e3 * float(w2["setup"]), float(w2["setup_peak"])))
     L.append("\nSetup time per process, 2 processes at 2n against 1 at n: %.2f; setup peak: %.2f.\n" % (float(w2["setup"]) / float(w1["setup"]), float(w2["setup_peak"]) / float(w1["setup_peak"])))
+    pair = [d for d in bench if d["label"] == "pair"]
+    if len(pair) == 2:
+        ps = max(float(d["setup"]) for d in pair)
+        L.append("Control: two independent one-process runs at n %s at the same time (no communication; they share the machine's memory bandwidth): setup %.0f ms, %.2f of one alone. "
+                 "The weak-scaling ratio against this control: %.2f.\n" % (pair[0]["n"], 1e3 * ps, ps / float(w1["setup"]), float(w2["setup"]) / ps))
 L.append("\n## Many processes, simulated: pieces of p-way partitions (tutorials/halo)\n")
 L.append("Parts from PTScotch; a piece is a part's rows plus every row within the halo depth (what MatIncreaseOverlap returns). "
          "Memory per process: the one-process setup peak times the largest piece's nonzeros / nnz(A) (generation is linear in the piece: its features, mask and network states), plus nothing for A itself. "
