@@ -209,7 +209,7 @@ PetscErrorCode GCVAEGeneratorApply(GCVAEGenerator g, GCVAELatentMode mode, const
   PetscCall(GCVAEInputGetSizes(g->in, NULL, &mnnz));
   PetscCall(PetscMalloc1(mnnz, &r));
   PetscCall(PetscLogEventBegin(GCVAE_Forward, g->A, 0, 0, 0));
-  PetscCall(forward(g->model, g->in, mode, eps, r));
+  if (mnnz) PetscCall(forward(g->model, g->in, mode, eps, r)); /* 0: a process that owns no rows */
   PetscCall(PetscLogEventEnd(GCVAE_Forward, g->A, 0, 0, 0));
   PetscCall(PetscLogEventBegin(GCVAE_Factor, g->A, 0, 0, 0));
   PetscCall(MatGetLocalSize(g->A, &m, &mc));

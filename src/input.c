@@ -126,7 +126,8 @@ PetscErrorCode GCVAEInputCreateLocal_Private(const GCVAELocal *loc, Mat At, Mat 
   PetscCall(CheckSeqAIJ(M, "the mask M"));
   PetscCall(MatGetSize(At, &n, &m1));
   PetscCall(MatGetSize(M, &nm, &m2));
-  PetscCheck(n == m1 && n >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "GCVAEInputCreate: A~ must be square and non-empty, got %" PetscInt_FMT " x %" PetscInt_FMT, n, m1);
+  /* a process may own no rows of a parallel matrix (and then has an empty piece); the matrix is not empty */
+  PetscCheck(n == m1 && (n >= 1 || loc->N >= 1), PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "GCVAEInputCreate: A~ must be square and non-empty, got %" PetscInt_FMT " x %" PetscInt_FMT, n, m1);
   PetscCheck(nm == n && m2 == n, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "GCVAEInputCreate: mask is %" PetscInt_FMT " x %" PetscInt_FMT " but A~ is %" PetscInt_FMT " x %" PetscInt_FMT, nm, m2, n, n);
   PetscCall(CheckInput(At, M));
 

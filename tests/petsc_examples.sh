@@ -51,6 +51,19 @@ for model in poisson biharmonic; do
     fi
   done
 done
+# A process that owns no rows (2 unknowns on 3 processes) has an empty piece: the same R and
+# iterations as one process, for both models (the biharmonic one falls back to Jacobi there).
+for model in poisson biharmonic; do
+  gc="-dll_append $PWD/lib/libpcgcvae.so -pc_type gcvae -pc_gcvae_model models/$model.bin"
+  rm -f $out/ex2e_${model}_np*.bin*
+  for np in 1 3; do
+    eval e_$np=\$\($MPIEXEC -n $np $out/ex2 -m 1 -n 2 -ksp_type cg $gc -pc_gcvae_factor_view binary:$out/ex2e_${model}_np$np.bin \< /dev/null 2\>\&1 \| awk \'/^Norm of error/ { print \$NF }\'\)
+  done
+  c=$(tests/bin/t_pcgcvae -mode diffR -a $out/ex2e_${model}_np1.bin -b $out/ex2e_${model}_np3.bin 2>&1)
+  echo "$c $e_1 $e_3" | awk -v m=$model '{ for (i = 1; i < NF - 2; i += 2) v[$i] = $(i + 1); a = $(NF - 1); b = $NF }
+    END { ok = v["samepattern"] == 1 && v["reldiff"] != "" && v["reldiff"] + 0 <= 1e-6 && a == b && a != "";
+          printf "%s  ex2 -m 1 -n 2 (a process without rows) %s np 3 against np 1: same pattern %s, relative difference of R %s, iterations %s/%s\n", ok ? "ok  " : "FAIL", m, v["samepattern"], v["reldiff"], a, b; exit !ok }' || status=1
+done
 # ex12 distributes the mesh, which renumbers the unknowns on each number of processes: R is a
 # permutation of one process's (to rounding, and but for ties of the biharmonic model's mask
 # ranking, which the global numbering breaks), so the CG iterations are compared, on its own box
