@@ -143,7 +143,7 @@ typedef PetscErrorCode (*GCVAEForwardFn)(GCVAEModel, GCVAEInput, GCVAELatentMode
    and assembles R in A's layout without the entries below droptol times their row's largest.
    On several processes each runs the pipeline on its rows and a halo of GCVAEHaloDepth hops
    (graph decoders only: a cnn decoder is serial) and R's rows are those one process makes, to
-   rounding: whole-matrix quantities (feature means, the mask's top-k) are reduced on A's comm.
+   rounding (for the default depth and a structurally symmetric A, which the PC checks): whole-matrix quantities (feature means, the mask's top-k) are reduced on A's comm.
    reorder: the piece in RCM order. A cnn-decoder model needs it (the order of its training
    matrices; dataset matrices are already in it: give reorder false for them); a graph-decoder
    model gives the same R to rounding, faster: its gathers of neighbour states touch rows i and

@@ -140,7 +140,7 @@ static PetscErrorCode PCSetUp_GCVAE(PC pc)
     }
     if (!gc->fell_back) {
       PetscCall(PCGCVAEGenerate_Private(pc, A, &gc->R));
-      if (gc->probe > gc->probe_jacobi) {
+      if (!(gc->probe <= gc->probe_jacobi)) { /* NaN too */
         PetscCall(PetscSNPrintf(why, sizeof(why), "the generated R is worse than Jacobi (probe ||I - R^T A R||_F^2/n %g > %g): the model %s does not fit this matrix", (double)gc->probe, (double)gc->probe_jacobi, gc->modelfile));
         PetscCheck(gc->fallback != PC_GCVAE_FALLBACK_ERROR, comm, PETSC_ERR_NOT_CONVERGED, "PCGCVAE: %s (use -pc_gcvae_fallback jacobi or none)", why);
         if (gc->fallback == PC_GCVAE_FALLBACK_JACOBI) PetscCall(FallBack(pc, why));
@@ -476,9 +476,9 @@ static PetscErrorCode PCView_GCVAE(PC pc, PetscViewer viewer)
     PetscCall(MatGetSize(gc->R, &n, NULL));
     PetscCall(PetscViewerASCIIPrintf(viewer, "  entries of R below %g x their row's largest dropped\n", (double)gc->droptol));
     PetscCall(PetscViewerASCIIPrintf(viewer, "  n = %" PetscInt_FMT ", nnz(R)/nnz(A) = %.3f, generation %.3g s, asymmetry of A %.3g\n", n, (double)gc->nnz_ratio, gc->gen_time, (double)gc->asym));
-    if (gc->halo_depth && !gc->fell_back) {
-      PetscMPIInt size;
-      PetscCallMPI(MPI_Comm_size(PetscObjectComm((PetscObject)pc), &size));
+    PetscMPIInt size;
+    PetscCallMPI(MPI_Comm_size(PetscObjectComm((PetscObject)pc), &size));
+    if (size > 1 && gc->piece_max && !gc->fell_back) {
       PetscCall(PetscViewerASCIIPrintf(viewer, "  generated on %d processes, each from its rows and a halo of %" PetscInt_FMT " hops: largest piece %" PetscInt_FMT " rows of %" PetscInt_FMT "\n", (int)size, gc->halo_depth, gc->piece_max, n));
     }
     if (gc->probe >= 0) PetscCall(PetscViewerASCIIPrintf(viewer, "  probe ||I - R^T A R||_F^2/n: generated %.4g, Jacobi %.4g\n", (double)gc->probe, (double)gc->probe_jacobi));

@@ -98,6 +98,7 @@ PetscErrorCode PCGCVAEGenerate_Private(PC pc, Mat A, Mat *R)
     PetscInt nl;
     PetscCall(GCVAEGeneratorGetSizes(gen, &gc->halo_depth, &nl, NULL, &gc->reordered));
     PetscCall(MPIU_Allreduce(&nl, &gc->piece_max, 1, MPIU_INT, MPI_MAX, PetscObjectComm((PetscObject)pc)));
+    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &gc->reordered, 1, MPIU_BOOL, MPI_LOR, PetscObjectComm((PetscObject)pc))); /* any piece */
   }
   PetscCall(PetscMalloc1(hdr->latent, &eps));
   gc->probe = PETSC_MAX_REAL;
@@ -108,7 +109,7 @@ PetscErrorCode PCGCVAEGenerate_Private(PC pc, Mat A, Mat *R)
     if (mode == GCVAE_LATENT_SAMPLE) PetscCall(DrawLatent(gc->seed, s, hdr->latent, eps));
     PetscCall(GCVAEGeneratorApply(gen, mode, eps, forward, gc->droptol, &Rs));
     PetscCall(Probe(A, Rs, NULL, &p));
-    if (p < gc->probe) {
+    if (!*R || p < gc->probe) { /* the first sample is kept whatever its probe (a NaN falls back below) */
       gc->probe = p;
       PetscCall(MatDestroy(R));
       *R = Rs;

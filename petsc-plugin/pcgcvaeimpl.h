@@ -35,7 +35,7 @@ typedef struct {
   PetscInt        halo;                          /* -pc_gcvae_halo_depth: < 0 exact (GCVAEHaloDepth) */
   PetscInt        halo_depth;                    /* hops of the halo each process generated with (0: one process) */
   PetscInt        piece_max;                     /* rows (owned + halo) of the largest process's piece */
-  PetscBool       reordered;                     /* the network saw rank 0's piece in RCM order */
+  PetscBool       reordered;                     /* the network saw some process's piece in RCM order */
   char            bad_option[512];               /* an invalid option value, reported by PCSetUp */
   char            record[PETSC_MAX_PATH_LEN];    /* -pc_gcvae_record: directory, or "" */
   PetscInt        record_every;                  /* -pc_gcvae_record_every */

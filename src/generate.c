@@ -34,7 +34,7 @@ static PetscErrorCode FactorAssemble(const GCVAELocal *loc, PetscInt m, PetscInt
 {
   const PetscInt    *mi, *mj;
   const PetscScalar *d;
-  PetscInt           n, rstart = 0, *g2l, *ni, *nj, keep = 0, bad = -1, badg;
+  PetscInt           n, rstart = 0, *g2l, *ni, *nj, keep = 0, bad = PETSC_MAX_INT, badg;
   PetscScalar       *nv;
   PetscBool          done;
 
@@ -50,13 +50,13 @@ static PetscErrorCode FactorAssemble(const GCVAELocal *loc, PetscInt m, PetscInt
   PetscCall(PetscMalloc1(m, &g2l));
   for (PetscInt i = 0; i < n; i++)
     if (GCVAELocalOwns(loc, i)) g2l[GCVAELocalGlobal(loc, i) - rstart] = i;
-  for (PetscInt g = 0; g < m && bad < 0; g++) {
+  for (PetscInt g = 0; g < m && bad == PETSC_MAX_INT; g++) {
     const PetscInt i = g2l[g];
     for (PetscInt k = mi[i]; k < mi[i + 1]; k++)
       if (!(PetscIsNormalReal((PetscReal)r[k]) || r[k] == 0)) bad = rstart + g;
   }
-  PetscCall(MPIU_Allreduce(&bad, &badg, 1, MPIU_INT, MPI_MAX, loc->comm));
-  if (badg >= 0) {
+  PetscCall(MPIU_Allreduce(&bad, &badg, 1, MPIU_INT, MPI_MIN, loc->comm)); /* the first bad row */
+  if (badg != PETSC_MAX_INT) {
     PetscCall(PetscFree(g2l));
     PetscCall(VecRestoreArrayRead(dinvsqrt, &d));
     PetscCall(MatRestoreRowIJ(M, 0, PETSC_FALSE, PETSC_FALSE, &n, &mi, &mj, &done));

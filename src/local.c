@@ -21,6 +21,10 @@ static PetscErrorCode IsBanded(Mat A, PetscBool *banded)
   PetscFunctionBegin;
   *banded = PETSC_TRUE;
   PetscCall(MatGetRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &n, &ai, &aj, &done));
+  if (!done) { /* no CSR to look at: reorder */
+    *banded = PETSC_FALSE;
+    PetscFunctionReturn(0);
+  }
   for (PetscInt i = 0; i < n && *banded; i++)
     if (ai[i + 1] > ai[i] && (i - aj[ai[i]] > GCVAE_BAND || aj[ai[i + 1] - 1] - i > GCVAE_BAND)) *banded = PETSC_FALSE;
   PetscCall(MatRestoreRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &n, &ai, &aj, &done));

@@ -53,8 +53,8 @@ static PetscErrorCode RadixSelect(MPI_Comm comm, uint64_t *key, PetscInt nk, Pet
 static uint64_t ValueKey(PetscReal v)
 {
   uint64_t u;
-  v += 0.0; /* -0 to +0 */
-  memcpy(&u, &v, sizeof(u));
+  double   d = (double)v + 0.0; /* -0 to +0; the bits of a double whatever PetscReal is */
+  memcpy(&u, &d, sizeof(u));
   return u;
 }
 
@@ -79,7 +79,11 @@ static PetscErrorCode SelectRule(const GCVAELocal *loc, const Candidate *cand, P
   for (PetscInt c = 0; c < ncand; c++)
     if (GCVAELocalOwns(loc, cand[c].i)) key[nk++] = ValueKey(cand[c].v);
   PetscCall(RadixSelect(loc->comm, key, nk, nextra, PETSC_TRUE, &tb, &within));
-  memcpy(thr, &tb, sizeof(*thr));
+  {
+    double d;
+    memcpy(&d, &tb, sizeof(d));
+    *thr = (PetscReal)d;
+  }
   for (PetscInt c = 0; c < ncand; c++) /* the ties at the threshold: the first `within` by (row, column) */
     if (GCVAELocalOwns(loc, cand[c].i) && ValueKey(cand[c].v) == tb) key[nt++] = PairKey(loc, &cand[c]);
   PetscCall(RadixSelect(loc->comm, key, nt, within, PETSC_FALSE, kt, &within));
@@ -88,8 +92,8 @@ static PetscErrorCode SelectRule(const GCVAELocal *loc, const Candidate *cand, P
 }
 
 /* Row i of |A~||A~| (abs) and of A~^2 (sgn) by Gustavson's dense accumulation over the sorted
-   row i of A~, the k of a~_ik a~_kj in increasing order as in PETSc's MatMatMult (the same sums
-   to the bit). The columns touched are appended to cols[*nc]; acc arrays are zero outside them. */
+   row i of A~, the k of a~_ik a~_kj in the order of the row given (MaskSquare: A~'s own, as in
+   PETSc's MatMatMult, the same sums to the bit; the candidates: the global order, CanonicalRows). The columns touched are appended to cols[*nc]; acc arrays are zero outside them. */
 static void SquareRow(PetscInt i, const PetscInt *ai, const PetscInt *aj, const PetscScalar *av, PetscReal *abs, PetscReal *sgn, PetscBool *seen, PetscInt *cols, PetscInt *nc)
 {
   *nc = 0;
@@ -138,10 +142,10 @@ static PetscErrorCode MaskSquare(PetscInt n, const PetscInt *ai, const PetscInt 
   PetscFunctionReturn(0);
 }
 
-/* Row i of A~ with its entries in the order of their global columns (canonical[] false: the
+/* Rows of A~ with their entries in the order of their global columns (NULL *cj, *cv when the
    local order is that order already): the sums of |A~||A~| then run in the same order on any
    number of processes and in any local order, so the ranking of its entries, ties included, is
-   the same everywhere. *cj, *cv are NULL when the local arrays serve. */
+   the same everywhere. */
 static PetscErrorCode CanonicalRows(const GCVAELocal *loc, PetscInt n, const PetscInt *ai, const PetscInt *aj, const PetscScalar *av, PetscInt **cj, PetscScalar **cv)
 {
   PetscBool monotone = PETSC_TRUE;
@@ -197,6 +201,7 @@ PetscErrorCode GCVAEMaskBuildLocal_Private(const GCVAELocal *loc, Mat At, PetscR
 
   PetscFunctionBegin;
   PetscCheck(extra >= 0 && extra <= 10, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Mask extra fraction %g must be in [0, 10]", (double)extra);
+  PetscCheck((uint64_t)loc->N <= ((uint64_t)1 << 32), loc->comm, PETSC_ERR_SUP, "Mask: matrices of more than 2^32 rows are not supported (the pairs' ranking keys are row * N + column in 64 bits)");
   PetscCall(MatGetSize(At, &n, NULL));
   PetscCall(MatGetRowIJ(At, 0, PETSC_FALSE, PETSC_FALSE, &n, &ai, &aj, &done));
   PetscCheck(done, PETSC_COMM_SELF, PETSC_ERR_SUP, "GCVAEMaskBuild: cannot get the CSR of A~");
