@@ -31,6 +31,45 @@ static PetscErrorCode IsBanded(Mat A, PetscBool *banded)
   PetscFunctionReturn(0);
 }
 
+/* The owned rows and every row within depth hops of them, sorted. A path out of the owned rows
+   leaves them through a boundary row (one with columns owned elsewhere), so the rows outside
+   within depth hops are those within depth hops of the boundary rows: MatIncreaseOverlap grows
+   the boundary (a few per cent of the rows) instead of all owned rows, each hop. */
+static PetscErrorCode HaloRows(Mat A, PetscInt depth, IS *is)
+{
+  Mat             Ad, Ao;
+  const PetscInt *garray, *oi, *oj;
+  PetscInt        rstart, rend, m, nb = 0, *rows;
+  PetscBool       done, ismpiaij;
+  IS              own, bnd;
+
+  PetscFunctionBegin;
+  PetscCall(MatGetOwnershipRange(A, &rstart, &rend));
+  m = rend - rstart;
+  PetscCall(ISCreateStride(PETSC_COMM_SELF, m, rstart, 1, &own));
+  PetscCall(PetscObjectBaseTypeCompare((PetscObject)A, MATMPIAIJ, &ismpiaij));
+  if (!ismpiaij || !depth) { /* any other parallel AIJ: grow all owned rows */
+    PetscCall(MatIncreaseOverlap(A, 1, &own, depth));
+    PetscCall(ISSort(own));
+    *is = own;
+    PetscFunctionReturn(0);
+  }
+  PetscCall(MatMPIAIJGetSeqAIJ(A, &Ad, &Ao, &garray));
+  PetscCall(MatGetRowIJ(Ao, 0, PETSC_FALSE, PETSC_FALSE, &m, &oi, &oj, &done));
+  PetscCheck(done, PETSC_COMM_SELF, PETSC_ERR_SUP, "GCVAELocalCreate: cannot get the CSR of the off-process block");
+  PetscCall(PetscMalloc1(m, &rows));
+  for (PetscInt i = 0; i < m; i++)
+    if (oi[i + 1] > oi[i]) rows[nb++] = rstart + i;
+  PetscCall(MatRestoreRowIJ(Ao, 0, PETSC_FALSE, PETSC_FALSE, &m, &oi, &oj, &done));
+  PetscCall(ISCreateGeneral(PETSC_COMM_SELF, nb, rows, PETSC_OWN_POINTER, &bnd));
+  PetscCall(MatIncreaseOverlap(A, 1, &bnd, depth)); /* collective: every process calls it */
+  PetscCall(ISExpand(own, bnd, is));
+  PetscCall(ISSort(*is));
+  PetscCall(ISDestroy(&own));
+  PetscCall(ISDestroy(&bnd));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode GCVAELocalCreate(Mat A, PetscInt depth, GCVAELocalOrder order, GCVAELocal *loc)
 {
   PetscBool reorder = (PetscBool)(order != GCVAE_LOCAL_ORDER_GIVEN);
@@ -52,9 +91,7 @@ PetscErrorCode GCVAELocalCreate(Mat A, PetscInt depth, GCVAELocalOrder order, GC
     IS              is;
     Mat            *subs;
     const PetscInt *idx;
-    PetscCall(ISCreateStride(PETSC_COMM_SELF, rend - rstart, rstart, 1, &is));
-    PetscCall(MatIncreaseOverlap(A, 1, &is, depth));
-    PetscCall(ISSort(is)); /* local order = global order */
+    PetscCall(HaloRows(A, depth, &is));
     PetscCall(MatCreateSubMatrices(A, 1, &is, &is, MAT_INITIAL_MATRIX, &subs));
     sub = subs[0];
     PetscCall(PetscObjectReference((PetscObject)sub));
