@@ -99,10 +99,7 @@ PetscErrorCode GCVAEFactorFromValues(Mat M, const nnreal r[], Vec dinvsqrt, Mat 
   GCVAELocal loc;
 
   PetscFunctionBegin;
-  PetscCall(PetscMemzero(&loc, sizeof(loc)));
-  loc.comm = PETSC_COMM_SELF;
-  loc.A    = M;
-  PetscCall(MatGetSize(M, &loc.n, &loc.N));
+  PetscCall(GCVAELocalSerial(M, &loc));
   PetscCall(FactorAssemble(&loc, loc.n, loc.n, M, r, dinvsqrt, 0, R));
   PetscFunctionReturn(0);
 }

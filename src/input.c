@@ -98,10 +98,7 @@ PetscErrorCode GCVAEInputCreate(Mat At, Mat M, GCVAEInput *input)
 
   PetscFunctionBegin;
   PetscCheck(At, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: argument At is NULL", PETSC_FUNCTION_NAME);
-  PetscCall(PetscMemzero(&loc, sizeof(loc)));
-  loc.comm = PETSC_COMM_SELF;
-  loc.A    = At;
-  PetscCall(MatGetSize(At, &loc.n, &loc.N));
+  PetscCall(GCVAELocalSerial(At, &loc));
   PetscCall(GCVAEInputCreateLocal_Private(&loc, At, M, input));
   PetscFunctionReturn(0);
 }

@@ -72,8 +72,7 @@ static PetscErrorCode HaloRows(Mat A, PetscInt depth, IS *is)
 
 PetscErrorCode GCVAELocalCreate(Mat A, PetscInt depth, GCVAELocalOrder order, GCVAELocal *loc)
 {
-  PetscBool reorder = (PetscBool)(order != GCVAE_LOCAL_ORDER_GIVEN);
-
+  PetscBool   reorder = (PetscBool)(order != GCVAE_LOCAL_ORDER_GIVEN);
   PetscMPIInt size;
   PetscInt    rstart, rend;
   Mat         sub;
@@ -86,7 +85,8 @@ PetscErrorCode GCVAELocalCreate(Mat A, PetscInt depth, GCVAELocalOrder order, GC
   PetscCall(MatGetOwnershipRange(A, &rstart, &rend));
   if (size == 1) {
     PetscCall(PetscObjectReference((PetscObject)A));
-    sub = A;
+    sub    = A;
+    loc->n = loc->N;
   } else {
     IS              is;
     Mat            *subs;
@@ -108,7 +108,6 @@ PetscErrorCode GCVAELocalCreate(Mat A, PetscInt depth, GCVAELocalOrder order, GC
     PetscCall(ISDestroy(&is));
     loc->depth = depth;
   }
-  PetscCall(MatGetSize(sub, &loc->n, NULL));
   if (order == GCVAE_LOCAL_ORDER_UNLESS_BANDED) {
     PetscBool banded;
     PetscCall(IsBanded(sub, &banded));
@@ -138,6 +137,16 @@ PetscErrorCode GCVAELocalCreate(Mat A, PetscInt depth, GCVAELocalOrder order, GC
     PetscCall(ISDestroy(&cperm));
     PetscCall(MatDestroy(&sub));
   } else loc->A = sub;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode GCVAELocalSerial(Mat A, GCVAELocal *loc)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(loc, sizeof(*loc)));
+  loc->comm = PETSC_COMM_SELF;
+  loc->A    = A;
+  PetscCall(MatGetSize(A, &loc->n, &loc->N));
   PetscFunctionReturn(0);
 }
 

@@ -31,6 +31,9 @@ typedef enum {
 /* gidx says where each row of the piece came from */
 PETSC_INTERN PetscErrorCode GCVAELocalCreate(Mat A, PetscInt depth, GCVAELocalOrder, GCVAELocal *);
 PETSC_INTERN PetscErrorCode GCVAELocalDestroy(GCVAELocal *);
+/* A sequential matrix as its own piece (every row owned, no halo, its own order): the serial
+   entry points (GCVAEMaskBuild, GCVAEInputCreate, GCVAEFactorFromValues); borrows A, nothing to destroy */
+PETSC_INTERN PetscErrorCode GCVAELocalSerial(Mat A, GCVAELocal *);
 /* GCVAEScale without its checks (made once on the whole matrix) */
 PETSC_INTERN PetscErrorCode GCVAEScale_Private(Mat A, Mat *At, Vec *dinvsqrt);
 /* GCVAEMaskBuild on the piece: the extra entries are the global top-k of |A~||A~| (candidates of

@@ -179,10 +179,7 @@ PetscErrorCode GCVAEMaskBuild(Mat At, PetscReal extra, Mat *M)
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(PetscObjectComm((PetscObject)At), &size));
   PetscCheck(size == 1, PetscObjectComm((PetscObject)At), PETSC_ERR_SUP, "GCVAEMaskBuild is serial (MATSEQAIJ); a parallel matrix goes through GCVAEGenerate");
-  PetscCall(PetscMemzero(&loc, sizeof(loc)));
-  loc.comm = PETSC_COMM_SELF;
-  loc.A    = At;
-  PetscCall(MatGetSize(At, &loc.n, &loc.N));
+  PetscCall(GCVAELocalSerial(At, &loc));
   PetscCall(GCVAEMaskBuildLocal_Private(&loc, At, extra, M));
   PetscFunctionReturn(0);
 }
